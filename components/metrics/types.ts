@@ -1,0 +1,23 @@
+import type { Rng } from '../../framework/util/rng.ts';
+
+/** The factor side of a ground-truth data set: all a metric needs to draw factor rows. */
+export interface FactorSource {
+  readonly factorSizes: readonly number[];
+  /** n factor rows, row-major (n × numFactors). */
+  sampleFactors(n: number, rng: Rng): Int32Array;
+}
+
+/**
+ * The representation function of disentanglement_lib, lifted to factors: maps n factor rows to n
+ * codes (row-major n × d float32). For a trained model it is encoder ∘ observationsFromFactors;
+ * for `untangle score` it looks rows of codes.npy up by grid index.
+ */
+export type RepresentationFn = (factors: Int32Array, n: number) => Promise<Float32Array>;
+
+/** Scores keyed as disentanglement_lib keys them, e.g. `{ discrete_mig: 0.31 }`. */
+export type MetricScores = Record<string, number>;
+
+/** A metric component. Every metric takes an explicit seed through `rng`. */
+export interface Metric {
+  compute(source: FactorSource, represent: RepresentationFn, rng: Rng): Promise<MetricScores>;
+}
