@@ -73,12 +73,26 @@ export function parseValue(raw: string): { ok: true; value: ConfigValue } | { ok
   }
 }
 
-/** Applies overrides in order; every problem becomes an issue and the rest still apply. */
-export function applyOverrides(root: ConfigMap, prov: Provenance, overrides: readonly Override[], issues: ConfigIssue[]): void {
-  for (const o of overrides) applyOne(root, prov, o, issues);
+/**
+ * A `key=value` whose key the files do not set, but whose parent exists. It stands if the schema
+ * declares the key (a value with a schema default is part of the config, as in Hydra's structured
+ * configs); otherwise it becomes the override error, with a suggestion. Checked after validation,
+ * once every target's schema is known.
+ */
+export interface PendingSet {
+  override: Override;
+  /** Number of leading path segments that existed before the override (the rest it created). */
+  existingDepth: number;
 }
 
-function applyOne(root: ConfigMap, prov: Provenance, o: Override, issues: ConfigIssue[]): void {
+/** Applies overrides in order; every problem becomes an issue and the rest still apply. */
+export function applyOverrides(root: ConfigMap, prov: Provenance, overrides: readonly Override[], issues: ConfigIssue[]): PendingSet[] {
+  const pending: PendingSet[] = [];
+  for (const o of overrides) applyOne(root, prov, o, issues, pending);
+  return pending;
+}
+
+function applyOne(root: ConfigMap, prov: Provenance, o: Override, issues: ConfigIssue[], pending: PendingSet[]): void {
   const key = formatPath(o.path);
   const parentPath = o.path.slice(0, -1);
   const last = o.path[o.path.length - 1];
@@ -102,8 +116,14 @@ function applyOne(root: ConfigMap, prov: Provenance, o: Override, issues: Config
     return;
   }
   if (o.op === 'set' && !existing.found) {
-    issues.push(missingKeyIssue(root, o, 'cannot set'));
-    return;
+    let depth = 0;
+    while (depth < o.path.length && getAt(root, o.path.slice(0, depth + 1)).found) depth++;
+    const ancestor = getAt(root, o.path.slice(0, depth)).value;
+    if (!isMap(ancestor) || o.path.slice(depth).some((seg) => typeof seg !== 'string')) {
+      issues.push(missingKeyIssue(root, o, 'cannot set'));
+      return;
+    }
+    pending.push({ override: o, existingDepth: depth });
   }
   if (o.op === 'add' && existing.found) {
     issues.push({ code: 'override-exists', path: key, message: `override '${o.text}': '${key}' already exists`, suggestion: `${key}=${JSON.stringify(o.value)} (or ++${key}=... to add or set)` });
@@ -133,10 +153,7 @@ function ensureParent(root: ConfigMap, parentPath: ConfigPath, o: Override, issu
     if (Array.isArray(cur) && typeof seg === 'number' && seg < cur.length) { cur = cur[seg]; continue; }
     if (isMap(cur)) {
       const k = String(seg);
-      if (!Object.prototype.hasOwnProperty.call(cur, k)) {
-        if (o.op === 'set') return null;
-        cur[k] = {};
-      }
+      if (!Object.prototype.hasOwnProperty.call(cur, k)) cur[k] = {};
       cur = cur[k];
       continue;
     }
@@ -151,7 +168,7 @@ function ensureParent(root: ConfigMap, parentPath: ConfigPath, o: Override, issu
 }
 
 /** "did you mean": the closest existing key among the deepest existing parent's children. */
-function missingKeyIssue(root: ConfigMap, o: Override, verb: string): ConfigIssue {
+export function missingKeyIssue(root: ConfigMap, o: Override, verb: string, declared: readonly string[] = []): ConfigIssue {
   const key = formatPath(o.path);
   let depth = 0;
   while (depth < o.path.length && getAt(root, o.path.slice(0, depth + 1)).found) depth++;
@@ -159,7 +176,7 @@ function missingKeyIssue(root: ConfigMap, o: Override, verb: string): ConfigIssu
   const missing = o.path[depth];
   let suggestion: string | undefined;
   if (isMap(parent) && typeof missing === 'string') {
-    const close = suggest(missing, Object.keys(parent));
+    const close = suggest(missing, [...Object.keys(parent).filter((k) => k !== missing), ...declared]);
     if (close) suggestion = formatPath([...o.path.slice(0, depth), close, ...o.path.slice(depth + 1)]);
   }
   if (!suggestion) suggestion = suggest(key, allKeyPaths(root));

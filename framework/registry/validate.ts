@@ -16,6 +16,8 @@ import { suggest } from '../util/suggest.ts';
 export class TreeValidator {
   private readonly ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
   private readonly compiled = new WeakMap<JsonSchema, ValidateFunction>();
+  /** The schema each mapping was checked against, by dotted path: what keys may stand there. */
+  readonly schemaAt = new Map<string, JsonSchema>();
 
   constructor(private readonly registry: ComponentRegistry) {}
 
@@ -34,6 +36,7 @@ export class TreeValidator {
   /** ajv on this value (defaults filled), then recurse into slots. */
   private checkValue(value: ConfigValue, schema: JsonSchema, path: ConfigPath, prov: Provenance, issues: ConfigIssue[], owner: string): void {
     const before = deepClone(value);
+    this.schemaAt.set(formatPath(path), schema);
     const validate = this.compile(schema);
     if (!validate(value)) {
       for (const e of validate.errors ?? []) issues.push(this.toIssue(e, path, prov));
@@ -55,6 +58,7 @@ export class TreeValidator {
         else if (slot.shape === 'list' && Array.isArray(child)) child.forEach((c, i) => this.checkSlot(c, slot.kind, [...childPath, i], prov, issues));
         else if (slot.shape === 'map' && isMap(child)) for (const [k, c] of Object.entries(child)) if (c !== null) this.checkSlot(c, slot.kind, [...childPath, k], prov, issues);
       } else if (isSchema(sub) && (sub.properties || sub.additionalProperties)) {
+        this.schemaAt.set(formatPath(childPath), sub);
         this.walkSlots(child, sub, childPath, prov, issues, owner);
       }
     }
