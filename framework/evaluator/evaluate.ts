@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Model } from '../trainer/contracts.ts';
-import type { GroundTruthDataset } from '../../components/datasets/types.ts';
-import type { Metric, MetricScores, RepresentationFn } from '../../components/metrics/types.ts';
+import type { Dataset, GroundTruthDataset } from '../../components/datasets/types.ts';
+import { isGroundTruthDataset } from '../../components/datasets/types.ts';
+import type { Metric, MetricScores, ModelMetric, RepresentationFn } from '../../components/metrics/types.ts';
+import { isModelMetric } from '../../components/metrics/types.ts';
 import type { RunWriter } from '../tracking/types.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import { UntangleError } from '../util/errors.ts';
@@ -33,19 +35,37 @@ export function modelRepresentation(model: Model, data: GroundTruthDataset, batc
 }
 
 export interface EvaluateInput {
-  metrics: Record<string, Metric>;
-  factors: { factorSizes: readonly number[]; sampleFactors: GroundTruthDataset['sampleFactors'] };
-  represent: RepresentationFn;
+  metrics: Record<string, Metric | ModelMetric>;
+  model: Model;
+  dataset: Dataset;
+  batchSize: number;
   rootSeed: number;
+  storeDir: string;
+  logArtifact: (relPath: string, data: string | Uint8Array) => void;
   log?: (line: string) => void;
 }
 
-/** Runs each metric with its own seed (derived from the root seed and its name). */
+/**
+ * Runs each metric with its own seed (derived from the root seed and its name). Ground-truth
+ * metrics get disentanglement_lib's (factors, representation function); model metrics get the
+ * model and data set.
+ */
 export async function evaluateMetrics(input: EvaluateInput): Promise<Record<string, MetricScores>> {
   const results: Record<string, MetricScores> = {};
+  let represent: RepresentationFn | null = null;
   for (const [name, metric] of Object.entries(input.metrics)) {
     const t0 = Date.now();
-    results[name] = await metric.compute(input.factors, input.represent, new Rng(deriveSeed(input.rootSeed, `eval.metrics.${name}`)));
+    const rng = new Rng(deriveSeed(input.rootSeed, `eval.metrics.${name}`));
+    if (isModelMetric(metric)) {
+      results[name] = await metric.evaluate({ model: input.model, dataset: input.dataset, rng, batchSize: input.batchSize, storeDir: input.storeDir, logArtifact: input.logArtifact });
+    } else {
+      const data = input.dataset;
+      if (!isGroundTruthDataset(data)) {
+        throw new UntangleError('eval-not-ground-truth', `metric '${name}' needs a ground-truth data set (factors)`, { dataset: data.fingerprint().name }, 'set eval.dataset to a ground-truth data set');
+      }
+      represent ??= modelRepresentation(input.model, data, input.batchSize);
+      results[name] = await metric.compute(data, represent, rng);
+    }
     input.log?.(`eval ${name}: ${Object.entries(results[name]).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ')} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   }
   return results;

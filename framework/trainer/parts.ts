@@ -5,7 +5,7 @@ import type { ComponentNode } from '../registry/types.ts';
 import type { ConfigMap } from '../config/tree.ts';
 import type { Callback, Loss, Model, Optimizer, Schedule } from './contracts.ts';
 import type { Dataset } from '../../components/datasets/types.ts';
-import type { Metric } from '../../components/metrics/types.ts';
+import type { Metric, ModelMetric } from '../../components/metrics/types.ts';
 
 /** Everything a run config names, built. */
 export interface RunParts {
@@ -16,7 +16,7 @@ export interface RunParts {
   schedule?: Schedule;
   callbacks: Callback[];
   evalDataset: Dataset | null;
-  metrics: Record<string, Metric>;
+  metrics: Record<string, Metric | ModelMetric>;
   /** Every component's seed by config path. */
   seeds: Map<string, number>;
 }
@@ -54,10 +54,10 @@ export function buildParts(config: ConfigMap, registry: ComponentRegistry, conta
   const callbacks = opts.withTraining
     ? Object.entries(s.trainer.callbacks).filter(([, n]) => n).map(([k, n]) => inst.instantiate<Callback>(n as ComponentNode, `trainer.callbacks.${k}`))
     : [];
-  const metrics: Record<string, Metric> = {};
+  const metrics: Record<string, Metric | ModelMetric> = {};
   let evalDataset: Dataset | null = null;
   if (opts.withEval) {
-    for (const [k, n] of Object.entries(s.eval.metrics)) if (n) metrics[k] = inst.instantiate<Metric>(n, `eval.metrics.${k}`);
+    for (const [k, n] of Object.entries(s.eval.metrics)) if (n) metrics[k] = inst.instantiate<Metric | ModelMetric>(n, `eval.metrics.${k}`);
     evalDataset = s.eval.dataset ? inst.instantiate<Dataset>(s.eval.dataset, 'eval.dataset') : dataset;
   }
   return { model, loss, dataset, optimizer, schedule, callbacks, evalDataset, metrics, seeds: inst.seeds };

@@ -7,14 +7,14 @@ import { diffConfigs, formatChanges } from '../config/diff.ts';
 import { selectBackend, type BackendChoice } from '../backends/select.ts';
 import { fingerprint, fingerprintTags } from '../audit/fingerprint.ts';
 import { flattenParams } from '../tracking/params.ts';
-import { openTracker } from '../tracking/open.ts';
+import { openTracker, localStoreDir } from '../tracking/open.ts';
 import type { RunWriter, Tracker } from '../tracking/types.ts';
 import { buildParts, sections, type RunParts } from './parts.ts';
 import { Trainer, type FitResult } from './trainer.ts';
 import { loadCheckpoint, assignVariables, type LoadedCheckpoint } from './checkpoint.ts';
-import { evaluateMetrics, logScores, modelRepresentation } from '../evaluator/evaluate.ts';
-import { isGroundTruthDataset } from '../../components/datasets/types.ts';
+import { evaluateMetrics, logScores } from '../evaluator/evaluate.ts';
 import { UntangleError } from '../util/errors.ts';
+import { Ema } from '../../components/optim/ema.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { defaultResolvers, LAST_CHECKPOINT } from './resolvers.ts';
 
@@ -89,17 +89,20 @@ export async function runExperiment(req: RunRequest): Promise<RunOutcome> {
   const maxSteps = s.trainer.max_steps ?? (s.trainer.max_epochs !== null ? s.trainer.max_epochs * Math.max(1, Math.floor(parts.dataset.size / s.data.batch_size)) : null);
   if (maxSteps === null) throw new UntangleError('no-length', 'the run has no length', {}, 'set trainer.max_steps or trainer.max_epochs');
   const evaluate = async (step: number) => {
-    if (!Object.keys(parts.metrics).length || !parts.evalDataset) return {};
-    if (!isGroundTruthDataset(parts.evalDataset)) throw new UntangleError('eval-not-ground-truth', 'the metric suite needs a ground-truth data set (factors)', { dataset: parts.evalDataset.fingerprint().name }, 'set eval.dataset to a ground-truth data set');
-    const scores = await evaluateMetrics({
-      metrics: parts.metrics, factors: parts.evalDataset, represent: modelRepresentation(parts.model, parts.evalDataset, s.eval.batch_size),
-      rootSeed: deriveSeed(s.seed, 'eval'), log,
+    const evalData = parts.evalDataset;
+    if (!Object.keys(parts.metrics).length || !evalData) return {};
+    const run_ = () => evaluateMetrics({
+      metrics: parts.metrics, model: parts.model, dataset: evalData, batchSize: s.eval.batch_size,
+      rootSeed: deriveSeed(s.seed, 'eval'), storeDir: localStoreDir(s.tracking.uri, cwd), logArtifact: (rel, d) => run.logArtifact(rel, d), log,
     });
+    const scores = ema ? await withAveragedAsync(ema, run_) : await run_();
     logScores(run, scores, step);
     return scores;
   };
+  // LDM keeps an EMA of the weights and evaluates with it; the metrics then see the averaged model.
+  const ema = s.trainer.ema.enabled ? new Ema(parts.model.namedVariables(), { decay: s.trainer.ema.decay, useNumUpdates: true }) : undefined;
   const trainer = new Trainer(
-    { model: parts.model, loss: parts.loss, optimizer: parts.optimizer, schedule: parts.schedule, callbacks: parts.callbacks, dataset: parts.dataset, batchSize: s.data.batch_size, shuffle: s.data.shuffle },
+    { model: parts.model, loss: parts.loss, optimizer: parts.optimizer, schedule: parts.schedule, callbacks: parts.callbacks, dataset: parts.dataset, batchSize: s.data.batch_size, shuffle: s.data.shuffle, ema },
     { maxSteps, logEvery: s.trainer.log_every, ckptEvery: s.trainer.ckpt_every, evalEvery: s.trainer.eval_every, gradClip: s.trainer.grad_clip, progress: s.trainer.progress },
     { run, checkpointPath, configHash: composed.hash, rngSeed: deriveSeed(s.seed, 'trainer'), label: runName, log, evaluate: async (st) => { await evaluate(st); } },
   );
@@ -193,6 +196,16 @@ function recordRun(run: RunWriter, composed: ComposedConfig, backend: BackendCho
   run.logArtifact('seeds.json', `${JSON.stringify({ root: s.seed, components: seeds, trainer: deriveSeed(s.seed, 'trainer'), eval: deriveSeed(s.seed, 'eval') }, null, 2)}\n`);
   run.logArtifact('fingerprint.json', `${JSON.stringify({ ...fp, code: { ...fp.code, diff: undefined }, dataset: data, configSha256: composed.hash }, null, 2)}\n`);
   if (fp.code.dirty) run.logArtifact('git.diff', fp.code.diff);
+}
+
+/** Ema.withAveraged for async work: swap the averaged weights in, always swap them back. */
+async function withAveragedAsync<T>(ema: Ema, fn: () => Promise<T>): Promise<T> {
+  ema.swapIn();
+  try {
+    return await fn();
+  } finally {
+    ema.swapOut();
+  }
 }
 
 function stem(file: string): string {

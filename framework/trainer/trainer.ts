@@ -11,9 +11,12 @@ import { UntangleError } from '../util/errors.ts';
 
 /** An exponential moving average of weights, kept by the trainer when `trainer.ema.enabled`. */
 export interface WeightAverager {
-  update(vars: Map<string, tf.Variable>): void;
+  /** One update from the current weights (after the optimiser step). */
+  update(): unknown;
   state(): Map<string, tf.Tensor>;
   loadState(state: Map<string, tf.Tensor>): void;
+  /** Run `fn` with the averaged weights in place (evaluation, pictures). */
+  withAveraged<T>(fn: () => T): T;
 }
 
 export interface TrainerSettings {
@@ -124,7 +127,7 @@ export class Trainer {
       const { total, terms } = this.optimiseStep(batch, ctx, trainable, lr, gradClip);
       for (const t of Object.values(batch)) t.dispose();
       model.afterStep?.(ctx);
-      if (ema) ema.update(model.namedVariables());
+      if (ema) ema.update();
 
       if (!Number.isFinite(total)) {
         progress.finish();

@@ -3,13 +3,12 @@ import type { ParsedArgs } from '../args.ts';
 import { flag } from '../args.ts';
 import type { ComponentRegistry } from '../../registry/registry.ts';
 import { composeConfig } from '../../config/compose.ts';
-import { openTracker } from '../../tracking/open.ts';
+import { openTracker, localStoreDir } from '../../tracking/open.ts';
 import { selectBackend } from '../../backends/select.ts';
 import { buildParts, sections } from '../../trainer/parts.ts';
 import { loadRunWeights, RESOLVED_CONFIG_REL } from '../../trainer/session.ts';
 import { defaultResolvers } from '../../trainer/resolvers.ts';
-import { evaluateMetrics, logScores, modelRepresentation } from '../../evaluator/evaluate.ts';
-import { isGroundTruthDataset } from '../../../components/datasets/types.ts';
+import { evaluateMetrics, logScores } from '../../evaluator/evaluate.ts';
 import { deriveSeed } from '../../util/rng.ts';
 import { UntangleError } from '../../util/errors.ts';
 import { suggest } from '../../util/suggest.ts';
@@ -32,10 +31,11 @@ export async function evalCommand(args: ParsedArgs, registry: ComponentRegistry)
     return [m, parts.metrics[m]];
   })) : parts.metrics;
   if (!Object.keys(metrics).length) throw new UntangleError('no-metrics', `run ${runId} configures no metrics`, {}, 'add eval.metrics to the config, e.g. +eval.metrics.mig={target: untangle.metrics.MIG}');
-  const data = parts.evalDataset;
-  if (!data || !isGroundTruthDataset(data)) throw new UntangleError('eval-not-ground-truth', 'the metric suite needs a ground-truth data set', {});
-  const scores = await evaluateMetrics({ metrics, factors: data, represent: modelRepresentation(parts.model, data, s.eval.batch_size), rootSeed: deriveSeed(s.seed, 'eval'), log: (l) => process.stderr.write(`${l}\n`) });
   const run = tracker.openRun(runId);
+  const scores = await evaluateMetrics({
+    metrics, model: parts.model, dataset: parts.evalDataset ?? parts.dataset, batchSize: s.eval.batch_size, rootSeed: deriveSeed(s.seed, 'eval'),
+    storeDir: localStoreDir(s.tracking.uri, process.cwd()), logArtifact: (rel, d) => run.logArtifact(rel, d), log: (l) => process.stderr.write(`${l}\n`),
+  });
   logScores(run, scores, ckpt.state.step);
   await run.flush();
   process.stdout.write(`${JSON.stringify(scores, null, 2)}\n`);
