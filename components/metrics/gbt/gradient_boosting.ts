@@ -74,7 +74,7 @@ export class GradientBoostingClassifier {
     const raw = new Float64Array(n * cols);
     for (let i = 0; i < n; i++) raw.set(this.initRaw, i * cols);
     const data = presortFeatures(x, n, d);
-    const ws = new TreeWorkspace(n, d);
+    const ws = new TreeWorkspace(data);
     const leafOf = new Int32Array(n);
     const prob = new Float64Array(n * cols);
     const residual = new Float64Array(n);

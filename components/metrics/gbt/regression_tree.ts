@@ -65,13 +65,23 @@ export function presortFeatures(rowMajorX: Float32Array, n: number, d: number): 
 
 /** Scratch buffers reused across the trees of one boosting fit. */
 export class TreeWorkspace {
+  /** Per feature, the node-partitioned sample order and the matching feature values. */
   readonly order: Int32Array;
+  readonly values: Float32Array;
   readonly tmp: Int32Array;
+  readonly tmpValues: Float32Array;
   readonly goLeft: Uint8Array;
-  constructor(readonly n: number, readonly d: number) {
+  readonly sortedValues: Float32Array;
+  constructor(data: PresortedFeatures) {
+    const { n, d } = data;
     this.order = new Int32Array(n * d);
+    this.values = new Float32Array(n * d);
     this.tmp = new Int32Array(n);
+    this.tmpValues = new Float32Array(n);
     this.goLeft = new Uint8Array(n);
+    // Values in each feature's sorted order, so that split scans read memory sequentially.
+    this.sortedValues = new Float32Array(n * d);
+    for (let k = 0; k < n * d; k++) this.sortedValues[k] = data.columns[Math.floor(k / n) * n + data.sorted[k]];
   }
 }
 
@@ -102,16 +112,21 @@ export function fitRegressionTree(
     impurity: new Float64Array(capacity),
   };
   ws.order.set(data.sorted);
+  ws.values.set(ws.sortedValues);
   let sum = 0;
   let sumSq = 0;
   for (let i = 0; i < n; i++) {
     sum += target[i];
     sumSq += target[i] * target[i];
   }
-  grow(0, n, 0, sum, sumSq);
+  grow(0, n, 0, sum, sumSq, 0);
   return tree;
 
-  function grow(start: number, end: number, depth: number, nodeSum: number, nodeSumSq: number): number {
+  /**
+   * Grows the node holding segment [start, end). `segFeature` names a feature whose order segment
+   * is valid for this node (all are, except below a last-level split, which skips partitioning).
+   */
+  function grow(start: number, end: number, depth: number, nodeSum: number, nodeSumSq: number, segFeature: number): number {
     const id = tree.nodeCount++;
     const m = end - start;
     const mean = nodeSum / m;
@@ -123,62 +138,70 @@ export function fitRegressionTree(
       || m < 2 * params.minSamplesLeaf || impurity <= EPSILON;
     const split = isLeaf ? null : bestSplit(start, end, nodeSum);
     if (split === null) {
-      const seg = ws.order; // feature 0's segment holds exactly this node's samples
-      for (let p = start; p < end; p++) leafOf[seg[p]] = id;
+      const base = segFeature * n;
+      for (let p = start; p < end; p++) leafOf[ws.order[base + p]] = id;
       return id;
     }
-    // Mark the left samples (positions before `pos` in the chosen feature's order).
     const base = split.feature * n;
     let sumL = 0;
     let sumSqL = 0;
-    for (let p = start; p < end; p++) ws.goLeft[ws.order[base + p]] = 0;
     for (let p = start; p < split.pos; p++) {
-      const s = ws.order[base + p];
-      ws.goLeft[s] = 1;
-      sumL += target[s];
-      sumSqL += target[s] * target[s];
+      const t = target[ws.order[base + p]];
+      sumL += t;
+      sumSqL += t * t;
     }
-    partition(start, end, split.pos - start);
+    // Children at max depth are leaves: they only need the split feature's segment.
+    const childrenAreLeaves = depth + 1 >= params.maxDepth;
+    if (!childrenAreLeaves) partition(start, end, split);
+    const childSeg = childrenAreLeaves ? split.feature : 0;
     tree.feature[id] = split.feature;
     tree.threshold[id] = split.threshold;
-    tree.left[id] = grow(start, split.pos, depth + 1, sumL, sumSqL);
-    tree.right[id] = grow(split.pos, end, depth + 1, nodeSum - sumL, nodeSumSq - sumSqL);
+    tree.left[id] = grow(start, split.pos, depth + 1, sumL, sumSqL, childSeg);
+    tree.right[id] = grow(split.pos, end, depth + 1, nodeSum - sumL, nodeSumSq - sumSqL, childSeg);
     return id;
   }
 
-  /** Stable partition of every feature's segment into left samples then right samples. */
-  function partition(start: number, end: number, nLeft: number): void {
+  /** Stable partition of every feature's segment into the left samples, then the right ones. */
+  function partition(start: number, end: number, split: SplitChoice): void {
+    const { order, values, tmp, tmpValues, goLeft } = ws;
+    const sb = split.feature * n;
+    for (let p = start; p < end; p++) goLeft[order[sb + p]] = p < split.pos ? 1 : 0;
     for (let j = 0; j < d; j++) {
+      if (j === split.feature) continue; // already partitioned: left samples come first by construction
       const base = j * n;
-      let l = start;
+      let l = base + start;
       let r = 0;
-      for (let p = start; p < end; p++) {
-        const s = ws.order[base + p];
-        if (ws.goLeft[s] === 1) ws.order[base + l++] = s;
-        else ws.tmp[r++] = s;
+      for (let p = base + start; p < base + end; p++) {
+        const s = order[p];
+        if (goLeft[s] === 1) {
+          order[l] = s;
+          values[l++] = values[p];
+        } else {
+          tmp[r] = s;
+          tmpValues[r++] = values[p];
+        }
       }
-      if (l - start !== nLeft) throw new Error('regression tree: partition size mismatch');
-      ws.order.set(ws.tmp.subarray(0, r), base + l);
+      order.set(tmp.subarray(0, r), l);
+      values.set(tmpValues.subarray(0, r), l);
     }
   }
 
   function bestSplit(start: number, end: number, nodeSum: number): SplitChoice | null {
     const m = end - start;
     const minLeaf = params.minSamplesLeaf;
+    const { order, values } = ws;
     let bestProxy = -Infinity;
     let best: SplitChoice | null = null;
     const visit = rng.permutation(d);
     for (let v = 0; v < d; v++) {
       const j = visit[v];
       const base = j * n;
-      const col = data.columns.subarray(base, base + n);
-      const ord = ws.order;
-      if (col[ord[base + end - 1]] <= col[ord[base + start]] + FEATURE_THRESHOLD) continue; // constant here
+      if (values[base + end - 1] <= values[base + start] + FEATURE_THRESHOLD) continue; // constant here
       let sumL = 0;
-      let prev = col[ord[base + start]];
+      let prev = values[base + start];
       for (let p = start + 1; p < end; p++) {
-        sumL += target[ord[base + p - 1]];
-        const x = col[ord[base + p]];
+        sumL += target[order[base + p - 1]];
+        const x = values[base + p];
         if (x <= prev + FEATURE_THRESHOLD) {
           prev = x;
           continue;
