@@ -82,11 +82,23 @@ export function metricSeed(seed: number, name: string): number {
   return deriveSeed(seed, `metrics.${name}`);
 }
 
+export interface ScoreRepresentationOptions {
+  source: FactorSource;
+  represent: RepresentationFn;
+  /** Short metric names: mig, dci, sap, modularity, betavae, factorvae, unsupervised. */
+  metrics: readonly string[];
+  seed: number;
+  /** Per-metric param overrides, e.g. `{ dci: { num_train: 1000 } }`; entries for metrics not run are ignored. */
+  overrides?: Record<string, Record<string, unknown>>;
+}
+
 /**
- * Scores codes with each named metric. Each metric gets its own Rng seeded from (seed, name), so
- * a metric's numbers do not depend on which other metrics run or in what order.
+ * Scores a representation function with each named metric (the core of `untangle eval`, where
+ * `represent` is the model's encoder over a data set's observations). Each metric gets its own Rng
+ * seeded from (seed, name), so a metric's numbers do not depend on which other metrics run or in
+ * what order.
  */
-export async function scoreCodes(opts: ScoreCodesOptions): Promise<Record<string, Record<string, number>>> {
+export async function scoreRepresentation(opts: ScoreRepresentationOptions): Promise<Record<string, Record<string, number>>> {
   const known = Object.keys(METRIC_SHORT_NAMES);
   const unknown = opts.metrics.filter((m) => !known.includes(m));
   if (unknown.length > 0) {
@@ -94,11 +106,20 @@ export async function scoreCodes(opts: ScoreCodesOptions): Promise<Record<string
   }
   // Build every metric first so that bad params fail before any slow work.
   const built = opts.metrics.map((name) => ({ name, metric: METRIC_SHORT_NAMES[name].build(opts.overrides?.[name] ?? {}) }));
-  const source = gridFactorSource(opts.factorSizes);
-  const represent = codesRepresentation(opts.codes, opts.dim, opts.factorSizes);
   const out: Record<string, Record<string, number>> = {};
   for (const { name, metric } of built) {
-    out[name] = await metric.compute(source, represent, new Rng(metricSeed(opts.seed, name)));
+    out[name] = await metric.compute(opts.source, opts.represent, new Rng(metricSeed(opts.seed, name)));
   }
   return out;
+}
+
+/** Scores saved codes of a full factor grid (`untangle score`). */
+export async function scoreCodes(opts: ScoreCodesOptions): Promise<Record<string, Record<string, number>>> {
+  return scoreRepresentation({
+    source: gridFactorSource(opts.factorSizes),
+    represent: codesRepresentation(opts.codes, opts.dim, opts.factorSizes),
+    metrics: opts.metrics,
+    seed: opts.seed,
+    overrides: opts.overrides,
+  });
 }
