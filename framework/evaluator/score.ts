@@ -1,5 +1,6 @@
 import { METRIC_SHORT_NAMES } from '../../components/metrics/index.ts';
 import type { FactorSource, RepresentationFn } from '../../components/metrics/types.ts';
+import type { NpyArray } from '../io/npy.ts';
 import { UntangleError } from '../util/errors.ts';
 import { deriveSeed, Rng } from '../util/rng.ts';
 
@@ -13,6 +14,23 @@ function checkFactorSizes(factorSizes: readonly number[]): void {
   if (factorSizes.length === 0 || factorSizes.some((s) => !Number.isInteger(s) || s < 1)) {
     throw new UntangleError('score.factor_sizes', 'factor sizes must be a non-empty list of positive integers', { factorSizes });
   }
+}
+
+/**
+ * The [N, d] code matrix of a codes.npy as float32 rows (float64 and integer files are converted,
+ * as a TF representation would be float32), or an error naming what is wrong with the file.
+ */
+export function codesFromNpy(arr: NpyArray, path = 'codes.npy'): { codes: Float32Array; dim: number; rows: number } {
+  if (arr.shape.length !== 2) {
+    throw new UntangleError('score.codes_rank', `${path} must be a 2-D [N, d] array`, { path, shape: arr.shape },
+      'save the codes as one row per grid point, e.g. np.save(path, z.reshape(len(z), -1))');
+  }
+  const [rows, dim] = arr.shape;
+  const data = arr.data;
+  const codes = data instanceof Float32Array ? data
+    : data instanceof BigInt64Array ? Float32Array.from(data, (v) => Number(v))
+    : Float32Array.from(data);
+  return { codes, dim, rows };
 }
 
 /** A FactorSource over the full grid, each factor drawn uniformly (column by column, as the library's StateSpace does). */
