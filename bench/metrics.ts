@@ -3,7 +3,7 @@
  * (480,000 × 10; factor sizes 10,10,10,8,4,15), as `untangle score` would run it.
  *   npx tsx bench/metrics.ts [--metrics mig,dci,...] [--seed 0]
  * The codes are synthetic: six noisy, partly mixed functions of the factors and four noise dims,
- * so every metric has non-trivial work (no ties, all classes present).
+ * so every metric has non-trivial work (no ties, all classes present, no perfect classifier).
  */
 import { scoreCodes } from '../framework/evaluator/score.ts';
 import { Rng } from '../framework/util/rng.ts';
@@ -30,7 +30,7 @@ for (let g = 0; g < grid; g++) {
     r = Math.floor(r / sizes[j]);
   }
   const o = g * dim;
-  for (let j = 0; j < 6; j++) codes[o + j] = 2 * fac[j] + 0.3 * fac[(j + 1) % 6] + 0.1 * rng.normal();
+  for (let j = 0; j < 6; j++) codes[o + j] = 2 * fac[j] + 0.5 * fac[(j + 1) % 6] + 0.4 * rng.normal();
   for (let j = 6; j < dim; j++) codes[o + j] = rng.normal();
 }
 console.log(`codes: ${grid} × ${dim} built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -58,7 +58,12 @@ export async function generateBatchFactorCode(
   const factors = new Int32Array(numPoints * f);
   for (let i = 0; i < numPoints; i += batchSize) {
     const m = Math.min(batchSize, numPoints - i);
-    factors.set(source.sampleFactors(m, rng), i * f);
+    const rows = source.sampleFactors(m, rng);
+    if (rows.length !== m * f) {
+      throw new UntangleError('metric.factor_rows', 'sampleFactors returned the wrong number of values',
+        { requested_rows: m, num_factors: f, length: rows.length });
+    }
+    factors.set(rows, i * f);
   }
   const { codes, d } = await representRows(represent, factors, numPoints, f);
   return { n: numPoints, d, f, codes, factors };
