@@ -52,6 +52,13 @@ describe('grid factor source and codes representation', () => {
     expect(Array.from(out.subarray(4, 8))).toEqual(Array.from(identityCodes.subarray(60 * 4, 61 * 4)));
   });
 
+  it('refuses non-finite codes with the offending row', async () => {
+    const bad = Float32Array.from(identityCodes);
+    bad[7 * 4 + 2] = NaN;
+    await expect(scoreCodes({ factorSizes: SIZES, codes: bad, dim: 4, metrics: ['mig'], seed: 0, overrides: { mig: { num_train: 5000 } } }))
+      .rejects.toMatchObject({ code: 'metric.nonfinite_codes' });
+  });
+
   it('rejects codes that do not cover the grid and factors out of range', async () => {
     expect(() => codesRepresentation(new Float32Array(10), 4, SIZES)).toThrow(/cover the factor grid/);
     const represent = codesRepresentation(identityCodes, 4, SIZES);
