@@ -14,11 +14,11 @@ import { checkLabelsMatchGrid } from '../loaders/labels.ts';
 import { proceduralDataset } from '../procedural.ts';
 import { DSPRITES_FACTOR_NAMES, DSPRITES_FACTOR_SIZES, DSPRITES_RENDERER_VERSION, DSpritesRenderer } from './render.ts';
 
-export interface DSpritesParams {
+export type DSpritesParams = {
   orientation_endpoint: boolean;
   cache_dir?: string;
   cache_verify: boolean;
-}
+};
 
 export function createDSprites(params: Partial<DSpritesParams> = {}): GroundTruthImages {
   const p: DSpritesParams = { orientation_endpoint: true, cache_verify: true, ...params };
@@ -50,11 +50,11 @@ export const dspritesSpec = defineComponent<DSpritesParams, GroundTruthImages>({
   create: (params) => createDSprites(params),
 });
 
-export interface DSpritesFileParams {
+export type DSpritesFileParams = {
   path: string;
   factor_sizes: number[];
   check_labels: boolean;
-}
+};
 
 /**
  * The real file: `imgs` uint8 [N, 64, 64] of 0/1, `latents_classes` int64 [N, 6]. The file is

@@ -17,10 +17,10 @@ import { checkLabelsMatchGrid } from '../loaders/labels.ts';
 import { proceduralDataset } from '../procedural.ts';
 import { SHAPES3D_FACTOR_NAMES, SHAPES3D_FACTOR_SIZES, SHAPES3D_RENDERER_VERSION, Shapes3DRenderer } from './render.ts';
 
-export interface Shapes3DParams {
+export type Shapes3DParams = {
   cache_dir?: string;
   cache_verify: boolean;
-}
+};
 
 export function createShapes3D(params: Partial<Shapes3DParams> = {}): GroundTruthImages {
   return proceduralDataset({
@@ -50,11 +50,11 @@ export const shapes3dSpec = defineComponent<Shapes3DParams, GroundTruthImages>({
   create: (params) => createShapes3D(params),
 });
 
-export interface Shapes3DFileParams {
+export type Shapes3DFileParams = {
   path: string;
   factor_sizes: number[];
   check_labels: boolean;
-}
+};
 
 export function createShapes3DFile(params: Partial<Shapes3DFileParams> & { path: string }): GroundTruthImages {
   const p: Shapes3DFileParams = { factor_sizes: [...SHAPES3D_FACTOR_SIZES], check_labels: true, ...params };
