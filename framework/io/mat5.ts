@@ -28,7 +28,8 @@ const CLASS_NAMES: Record<number, string> = {
 const NUMERIC_CLASSES = new Set([6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
 
 function typedFrom(type: number, bytes: Uint8Array): MatData {
-  const copy = bytes.slice(); // aligned, owned
+  const copy = new Uint8Array(bytes.length); // aligned and owned (a Buffer's slice() is a view)
+  copy.set(bytes);
   const b = copy.buffer;
   switch (type) {
     case 1: return new Int8Array(b);
