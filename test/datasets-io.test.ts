@@ -77,6 +77,19 @@ describe('npz', () => {
     expect(a.readBytes(((1 * 64 + 0) * 64 + 2) * 3 + 1, 1)[0]).toBe(108);
   });
 
+  it('follows ZIP64 records (numpy writes them for members over 4 GiB)', () => {
+    const bytes = fixture('zip64_tiny.npz');
+    // the fixture really is ZIP64: end record, locator, and saturated 32-bit sizes
+    expect(Buffer.from(bytes).indexOf(Buffer.from([0x50, 0x4b, 6, 6]))).toBeGreaterThan(0);
+    const f = NpzFile.fromBytes(bytes);
+    expect(f.keys().sort()).toEqual(['images', 'labels']);
+    const img = f.array('images');
+    expect(img.header.shape).toEqual([2, 64, 64, 3]);
+    // images[1, 2, 3, 1] = (31 + 10 + 9 + 71) % 256
+    expect(img.readBytes(((1 * 64 + 2) * 64 + 3) * 3 + 1, 1)[0]).toBe(121);
+    expect(Array.from(f.read('labels').data as Float64Array)).toEqual(Array.from({ length: 12 }, (_, k) => k));
+  });
+
   it('round-trips its own writer, stored and deflated', () => {
     for (const compress of [false, true]) {
       const bytes = writeNpz({ a: { data: Int32Array.from([1, -2, 3]), shape: [3] }, b: { data: new Uint8Array([9, 8, 7, 6]), shape: [2, 2] } }, { compress });
