@@ -32,12 +32,18 @@ beforeAll(async () => { await tf.setBackend('cpu'); });
 describe('procedural dSprites', () => {
   const ds = createDSprites();
 
-  it('exposes the real grid, color first as in disentanglement_lib', () => {
+  it("exposes dsprites_full's five factors, or all six with include_color", () => {
     expect(isGroundTruthDataset(ds)).toBe(true);
-    expect(ds.factorSizes).toEqual([1, 3, 6, 40, 32, 32]);
-    expect(ds.factorNames).toEqual(['color', 'shape', 'scale', 'orientation', 'posX', 'posY']);
+    expect(ds.factorSizes).toEqual([3, 6, 40, 32, 32]);
+    expect(ds.factorNames).toEqual(['shape', 'scale', 'orientation', 'posX', 'posY']);
     expect(ds.size).toBe(737280);
     expect(ds.elementSpec.x).toEqual([64, 64, 1]);
+    const withColor = createDSprites({ include_color: true });
+    expect(withColor.factorSizes).toEqual([1, 3, 6, 40, 32, 32]);
+    expect(withColor.factorNames[0]).toBe('color');
+    // the size-1 color factor changes no index: both views address the same images
+    expect(Array.from(withColor.indexToFactors([400000]))).toEqual([0, ...Array.from(ds.indexToFactors([400000]))]);
+    expect(sha256(withColor.uint8At([400000, 5]))).toBe(sha256(ds.uint8At([400000, 5])));
     const v = dspritesValues();
     expect(v.orientation[39]).toBe(2 * Math.PI); // the real latents_possible_values end at 2π
     expect(v.scale).toEqual([0.5, 0.6, 0.7, 0.8, 0.9, 1]);
@@ -52,7 +58,7 @@ describe('procedural dSprites', () => {
     expect(b.factors.dtype).toBe('int32');
     const x = b.x.dataSync();
     expect(new Set(x)).toEqual(new Set([0, 1]));
-    expect(Array.from(b.factors.dataSync().slice(12, 18))).toEqual(Array.from(ds.indexToFactors([737279])));
+    expect(Array.from(b.factors.dataSync().slice(10, 15))).toEqual(Array.from(ds.indexToFactors([737279])));
     // observationsFromFactors agrees with batch on the same rows
     const o = ds.observationsFromFactors(ds.indexToFactors(idx), 3);
     expect(Array.from(o.dataSync())).toEqual(Array.from(x));
@@ -60,11 +66,11 @@ describe('procedural dSprites', () => {
   });
 
   it('each factor changes the image; fixed factors give the same image on every call', () => {
-    const base = [0, 2, 3, 7, 10, 20];
+    const base = [2, 3, 7, 10, 20];
     const img = (f: number[]): Uint8Array => ds.uint8At(ds.factorsToIndex(Int32Array.from(f), 1));
     const ref = img(base);
     expect(differs(img(base), ref)).toBe(0);
-    for (let k = 1; k < 6; k++) {
+    for (let k = 0; k < 5; k++) {
       const f = [...base];
       f[k] = (f[k] + 1) % ds.factorSizes[k];
       expect(differs(img(f), ref), `factor ${ds.factorNames[k]}`).toBeGreaterThan(0);
@@ -145,12 +151,16 @@ describe('dSprites file loader', () => {
       }
     });
     const cls = NpzFile.open(FIX + 'dsprites_tiny.npz').read('latents_classes');
-    expect(Array.from(ds.indexToFactors([17]))).toEqual(Array.from(cls.data.slice(17 * 6, 18 * 6) as BigInt64Array).map(Number));
+    const row17 = Array.from(cls.data.slice(17 * 6, 18 * 6) as BigInt64Array).map(Number);
+    expect(Array.from(ds.indexToFactors([17]))).toEqual(row17.slice(1));
+    const withColor = createDSpritesFile({ path: FIX + 'dsprites_tiny.npz', factor_sizes: sizes, include_color: true });
+    expect(Array.from(withColor.indexToFactors([17]))).toEqual(row17);
     expect(ds.fingerprint().digest).toBe(sha256(readFileSync(FIX + 'dsprites_tiny.npz')));
   });
 
   it('refuses a file whose count or label order disagrees with the grid', () => {
     expect(() => createDSpritesFile({ path: FIX + 'dsprites_tiny.npz' })).toThrow(/pass `factor_sizes`|label rows/);
+    expect(() => createDSpritesFile({ path: FIX + 'dsprites_tiny.npz', factor_sizes: [2, 1, 2, 3, 2, 2] })).toThrow(/left out only when it has one/);
     const dir = mkdtempSync(join(tmpdir(), 'dsprites-'));
     const cls = new BigInt64Array(48 * 6);
     for (let i = 0; i < 48; i++) {

@@ -27,7 +27,7 @@ describe('dataset specs', () => {
       expect(validate(params), JSON.stringify(validate.errors)).toBe(true);
       return params;
     };
-    expect(fill('untangle.datasets.DSprites', {})).toEqual({ orientation_endpoint: true, cache_verify: true });
+    expect(fill('untangle.datasets.DSprites', {})).toEqual({ orientation_endpoint: true, include_color: false, cache_verify: true });
     expect(fill('untangle.datasets.DSpritesFile', { path: 'x' }).factor_sizes).toEqual([1, 3, 6, 40, 32, 32]);
     expect(fill('untangle.datasets.Shapes3DFile', { path: 'x' }).factor_sizes).toEqual([10, 10, 10, 8, 4, 15]);
     expect(fill('untangle.datasets.MPI3D', { path: 'x' }).factor_sizes).toEqual([6, 6, 2, 3, 3, 40, 40]);
