@@ -46,3 +46,29 @@ s3.uint8At(Array.from({ length: 480 }, (_, g) => g)); // indices 0..479 cover al
 console.log(`shapes3d  casting the remaining geometries: ${(performance.now() - warm).toFixed(0)} ms`);
 time('shapes3d  warm render (uint8)', s3, 4, 'uint8');
 time('shapes3d  warm batch() → float32 tensor', s3, 5, 'tensor');
+
+// File-backed reads: a 4096-image Shapes3D-shaped file written as the real formats store it
+// (stored npz as DisDiff's 3dshapes.npz; h5 chunked per image with gzip as 3dshapes.h5).
+{
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { writeNpz } = await import('../framework/io/npz.ts');
+  const h5wasm = (await import('h5wasm/node')).default;
+  const { createShapes3DFile } = await import('../components/datasets/shapes3d/specs.ts');
+  const n = 4096;
+  const sizes = [4, 4, 4, 4, 4, 4];
+  const images = s3.uint8At(Array.from({ length: n }, (_, i) => (i * 117) % s3.size));
+  const dir = mkdtempSync(join(tmpdir(), 'bench-datasets-'));
+  try {
+    writeFileSync(join(dir, 'shapes.npz'), writeNpz({ images: { data: images, shape: [n, 64, 64, 3] } }));
+    await h5wasm.ready;
+    const f = new h5wasm.File(join(dir, 'shapes.h5'), 'w');
+    f.create_dataset({ name: 'images', data: images, shape: [n, 64, 64, 3], dtype: '<B', chunks: [1, 64, 64, 3], compression: 'gzip' });
+    f.close();
+    time('file  stored npz batch() (4096 imgs)', createShapes3DFile({ path: join(dir, 'shapes.npz'), factor_sizes: sizes }), 6, 'tensor');
+    time('file  h5 gzip batch() (4096 imgs)', createShapes3DFile({ path: join(dir, 'shapes.h5'), factor_sizes: sizes }), 7, 'tensor');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
