@@ -9,10 +9,11 @@
  *    are read straight from disk by offset (nothing is loaded); deflated members are inflated once
  *    into memory, since DEFLATE has no random access.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { constants as bufferConstants } from 'node:buffer';
 import { UntangleError } from '../util/errors.ts';
+import { readRange } from './file-range.ts';
 import { npyElementCount, parseNpyHeader, readNpy, writeNpy, type NpyArray, type NpyData, type NpyHeader } from './npy.ts';
 
 const SIG_LOCAL = 0x04034b50;
@@ -45,14 +46,7 @@ class FileBytes implements ByteSource {
     this.size = fstatSync(fd).size;
   }
   read(position: number, length: number): Uint8Array {
-    const out = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(this.fd, out, done, length - done, position + done);
-      if (n === 0) throw new UntangleError('npz_truncated', 'unexpected end of file', { position: position + done });
-      done += n;
-    }
-    return out;
+    return readRange(this.fd, position, length);
   }
 }
 
