@@ -65,6 +65,16 @@ describe('procedural dSprites', () => {
     tf.dispose([b.x, b.factors, o]);
   });
 
+  it('refuses bad indices and factor rows with UntangleErrors; an empty batch is empty', () => {
+    expect(() => ds.batch([737280])).toThrow(/outside \[0, 737280\)/);
+    expect(() => ds.batch([1.5])).toThrow(/outside/);
+    expect(() => ds.observationsFromFactors(Int32Array.of(0, 0, 0, 0), 1)).toThrow(/n × numFactors/);
+    expect(() => ds.observationsFromFactors(Int32Array.of(3, 0, 0, 0, 0), 1)).toThrow(/factor 0 value 3/);
+    const b = ds.batch([]);
+    expect(b.x.shape).toEqual([0, 64, 64, 1]);
+    tf.dispose([b.x, b.factors]);
+  });
+
   it('each factor changes the image; fixed factors give the same image on every call', () => {
     const base = [2, 3, 7, 10, 20];
     const img = (f: number[]): Uint8Array => ds.uint8At(ds.factorsToIndex(Int32Array.from(f), 1));
