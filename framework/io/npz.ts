@@ -150,7 +150,11 @@ function inflateMember(src: ByteSource, entry: ZipEntry, where: string): Uint8Ar
     // One output chunk of the known size: zlib then hands it back without concatenating copies
     // (peak memory 1× the array, not 2×; matters for the 3 GB dSprites `imgs`).
     const size = Math.max(64, entry.uncompressedSize);
-    out = inflateRawSync(raw, { maxOutputLength: size, chunkSize: size });
+    try {
+      out = inflateRawSync(raw, { maxOutputLength: size, chunkSize: size });
+    } catch (err) {
+      throw new UntangleError('npz_inflate_failed', `member '${entry.name}' does not inflate to the ${entry.uncompressedSize} bytes the directory promises`, { file: where, member: entry.name, cause: String(err) }, 'the file is corrupt or truncated');
+    }
   } else {
     throw new UntangleError('npz_unsupported_method', `ZIP compression method ${entry.method} is not supported`, { file: where, member: entry.name }, 'only stored (0) and deflate (8) members are supported, as numpy writes');
   }
