@@ -106,6 +106,11 @@ describe('npz', () => {
     bad[30 + 'a.npy'.length + 128 + 3] ^= 0xff; // a data byte of the stored member
     expect(() => readNpz(bad)).toThrow(/CRC-32/);
     expect(() => readNpz(new Uint8Array(100))).toThrow(/end-of-central-directory/);
+    // a deflated member whose directory promises more bytes than it inflates to
+    const z = writeNpz({ a: { data: new Float64Array(64), shape: [64] } }, { compress: true });
+    const cd = Buffer.from(z).indexOf(Buffer.from([0x50, 0x4b, 1, 2]));
+    new DataView(z.buffer, z.byteOffset).setUint32(cd + 24, 10_000, true);
+    expect(() => readNpz(z)).toThrow(/does not inflate to the 10000 bytes|member size differs/);
     expect(() => NpzFile.open(FIX + 'no-such.npz')).toThrow(UntangleError);
   });
 });
