@@ -18,7 +18,7 @@ function head(src: ImageSource, count: number): ImageSource {
 }
 
 function ident(src: ImageSource, params: Record<string, unknown> = {}): CacheIdentity {
-  return { name: 'shapes3d-head', generator: 'shapes3d-procedural/1', params, generatorDigest: proceduralDigest('shapes3d-procedural/1', params, src) };
+  return { name: 'shapes3d-head', generator: 'shapes3d-procedural/2', params, generatorDigest: proceduralDigest('shapes3d-procedural/2', params, src) };
 }
 
 describe('data set cache', () => {
