@@ -28,6 +28,17 @@ describe('MPI3D loader', () => {
     expect(ds.fingerprint().digest).toBe(sha256(readFileSync(FIX + 'mpi3d_tiny.npz')));
   });
 
+  it('reads the compressed images from an extract_dir copy identically', () => {
+    const sizes = [2, 2, 1, 1, 1, 2, 3];
+    const dir = mkdtempSync(join(tmpdir(), 'mpi3d-'));
+    const inMemory = createMPI3D({ path: FIX + 'mpi3d_tiny.npz', factor_sizes: sizes });
+    const onDisk = createMPI3D({ path: FIX + 'mpi3d_tiny.npz', factor_sizes: sizes, extract_dir: dir });
+    const idx = Array.from({ length: 24 }, (_, i) => i);
+    expect(sha256(onDisk.uint8At(idx))).toBe(sha256(inMemory.uint8At(idx)));
+    // the fingerprint is still the archive's, not the extracted copy's
+    expect(onDisk.fingerprint().digest).toBe(sha256(readFileSync(FIX + 'mpi3d_tiny.npz')));
+  });
+
   it('defaults to the real 6×6×2×3×3×40×40 grid and says how to describe a subset', () => {
     expect(mpi3dSpec.schema).toMatchObject({ properties: { factor_sizes: { default: [6, 6, 2, 3, 3, 40, 40] } } });
     expect(() => createMPI3D({ path: FIX + 'mpi3d_tiny.npz' })).toThrow(/24 images, but the factor sizes \[6, 6, 2, 3, 3, 40, 40\] describe 1036800/);

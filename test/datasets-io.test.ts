@@ -3,6 +3,10 @@ import { readFileSync } from 'node:fs';
 import { readNpy, writeNpy, parseNpyHeader } from '../framework/io/npy.ts';
 import { NpzFile, readNpz, writeNpz } from '../framework/io/npz.ts';
 import { readMat5, writeMat5 } from '../framework/io/mat5.ts';
+import { crc32, crc32Fallback } from '../framework/io/crc32.ts';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { UntangleError } from '../framework/util/errors.ts';
 
 const FIX = new URL('./fixtures/datasets/', import.meta.url).pathname;
@@ -112,6 +116,47 @@ describe('npz', () => {
     new DataView(z.buffer, z.byteOffset).setUint32(cd + 24, 10_000, true);
     expect(() => readNpz(z)).toThrow(/does not inflate to the 10000 bytes|member size differs/);
     expect(() => NpzFile.open(FIX + 'no-such.npz')).toThrow(UntangleError);
+  });
+});
+
+describe('npz extraction to disk (compressed members too large for memory)', () => {
+  it('inflates a deflated member once into extract_dir and serves the same bytes by offset', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'extract-'));
+    const f = NpzFile.open(FIX + 'dsprites_tiny.npz');
+    const mem = f.array('imgs');
+    const disk = f.array('imgs', { extractDir: dir });
+    expect(mem.storage).toBe('deflated');
+    expect(disk.storage).toBe('extracted');
+    expect(disk.header.shape).toEqual([48, 64, 64]);
+    const all = 48 * 4096;
+    expect(Buffer.from(disk.readBytes(0, all)).equals(Buffer.from(mem.readBytes(0, all)))).toBe(true);
+    const [name] = readdirSync(dir);
+    expect(name).toMatch(/^dsprites_tiny\.npz\.imgs\.[0-9a-f]{8}\.npy$/);
+    const mtime = statSync(join(dir, name)).mtimeMs;
+    expect(f.array('imgs', { extractDir: dir }).storage).toBe('extracted'); // reused, not rewritten
+    expect(statSync(join(dir, name)).mtimeMs).toBe(mtime);
+    f.close();
+  });
+
+  it('refuses a member that inflates to the wrong bytes and leaves no partial file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'extract-'));
+    const data = new Float64Array(4096).map((_, k) => Math.sin(k));
+    const z = writeNpz({ a: { data, shape: [4096] } }, { compress: true });
+    // corrupt the stored CRC: the inflation succeeds, the check must not
+    const cd = Buffer.from(z).indexOf(Buffer.from([0x50, 0x4b, 1, 2]));
+    const view = new DataView(z.buffer, z.byteOffset);
+    view.setUint32(cd + 16, view.getUint32(cd + 16, true) ^ 1, true);
+    writeFileSync(join(dir, 'bad.npz'), z);
+    expect(() => NpzFile.open(join(dir, 'bad.npz')).array('a', { extractDir: join(dir, 'out') })).toThrow(/CRC-32 of the inflated data/);
+    expect(readdirSync(join(dir, 'out'))).toEqual([]);
+  });
+
+  it('crc32 matches the standard check value, natively and in the fallback', () => {
+    const check = new TextEncoder().encode('123456789');
+    expect(crc32(check)).toBe(0xcbf43926);
+    expect(crc32Fallback(check)).toBe(0xcbf43926);
+    const blob = Uint8Array.from({ length: 10000 }, (_, k) => (k * 7919) % 256);
+    expect(crc32Fallback(blob.subarray(5000), crc32Fallback(blob.subarray(0, 5000)))).toBe(crc32(blob));
   });
 });
 

@@ -17,7 +17,7 @@ import { GroundTruthImages } from './ground-truth-dataset.ts';
 import { FactorGrid } from './grid.ts';
 import { fileFingerprint } from './fingerprint.ts';
 import { MemoryImages, type ImageSource } from './image-source.ts';
-import { openNpzImages } from './loaders/npz-images.ts';
+import { extractDirSchema, openNpzImages } from './loaders/npz-images.ts';
 import { resizeLanczos } from './loaders/resize.ts';
 
 export const CARS3D_FACTOR_NAMES = ['elevation', 'azimuth', 'object_type'] as const;
@@ -27,6 +27,7 @@ const OUT = 64;
 export type Cars3DParams = {
   path: string;
   factor_sizes: number[];
+  extract_dir?: string;
 };
 
 /** Read every car's `im` into one C-ordered uint8 array [elev, azi, car, 64, 64, 3]. */
@@ -80,7 +81,7 @@ export function createCars3D(params: Partial<Cars3DParams> & { path: string }): 
     source = new MemoryImages(loadMatDirectory(p.path, files, grid), grid.count, [OUT, OUT, 3], 255);
     fingerprintPaths = files.map((f) => join(p.path, f));
   } else {
-    source = openNpzImages(p.path, 'images', [OUT, OUT, 3], 255, 'Cars3D').source;
+    source = openNpzImages(p.path, 'images', [OUT, OUT, 3], 255, 'Cars3D', p.extract_dir).source;
     fingerprintPaths = [p.path];
   }
   return new GroundTruthImages({
@@ -100,6 +101,7 @@ export const cars3dSpec = defineComponent<Cars3DParams, GroundTruthImages>({
     properties: {
       path: { type: 'string', description: 'directory of car_*_mesh.mat files, or an npz with key images' },
       factor_sizes: { type: 'array', items: { type: 'integer', minimum: 1 }, default: [...CARS3D_FACTOR_SIZES], description: 'grid of the files (only for subsets)' },
+      extract_dir: extractDirSchema,
     },
   },
   create: (params) => createCars3D(params),

@@ -15,7 +15,7 @@ import { UntangleError } from '../../../framework/util/errors.ts';
 import { GroundTruthImages } from '../ground-truth-dataset.ts';
 import { FactorGrid } from '../grid.ts';
 import { fileFingerprint } from '../fingerprint.ts';
-import { openNpzImages, npyToNumbers } from '../loaders/npz-images.ts';
+import { extractDirSchema, openNpzImages, npyToNumbers } from '../loaders/npz-images.ts';
 import { checkLabelsMatchGrid } from '../loaders/labels.ts';
 import { proceduralDataset } from '../procedural.ts';
 import { DSPRITES_FACTOR_NAMES, DSPRITES_FACTOR_SIZES, DSPRITES_RENDERER_VERSION, DSpritesRenderer } from './render.ts';
@@ -79,6 +79,7 @@ export type DSpritesFileParams = {
   factor_sizes: number[];
   include_color: boolean;
   check_labels: boolean;
+  extract_dir?: string;
 };
 
 /**
@@ -93,7 +94,7 @@ export function createDSpritesFile(params: Partial<DSpritesFileParams> & { path:
     throw new UntangleError('dataset_bad_factor_sizes', `the dSprites file has ${DSPRITES_FACTOR_NAMES.length} factors (${DSPRITES_FACTOR_NAMES.join(', ')}), got ${p.factor_sizes.length} sizes`, { factor_sizes: p.factor_sizes });
   }
   const view = observed(p.factor_sizes, p.include_color);
-  const { source, file } = openNpzImages(p.path, 'imgs', [64, 64, 1], 1, 'dSprites');
+  const { source, file } = openNpzImages(p.path, 'imgs', [64, 64, 1], 1, 'dSprites', p.extract_dir);
   if (p.check_labels && file.keys().includes('latents_classes')) {
     const cls = file.read('latents_classes');
     checkLabelsMatchGrid(npyToNumbers(cls), cls.shape[1] ?? 1, new FactorGrid(view.sizes), `dSprites (${p.path})`, view.columns);
@@ -117,6 +118,7 @@ export const dspritesFileSpec = defineComponent<DSpritesFileParams, GroundTruthI
       factor_sizes: { type: 'array', items: { type: 'integer', minimum: 1 }, default: [...DSPRITES_FACTOR_SIZES], description: "the file's six-factor grid, color first (only for subsets)" },
       include_color: includeColorSchema,
       check_labels: { type: 'boolean', default: true, description: 'check latents_classes against the C-order grid' },
+      extract_dir: extractDirSchema,
     },
   },
   create: (params) => createDSpritesFile(params),
