@@ -41,6 +41,8 @@ export interface SyncState {
   tags: Record<string, string>;
   /** Artifact path → size and mtime of the local file when pushed. */
   artifacts: Record<string, { size: number; mtimeMs: number }>;
+  /** Artifact path → sha256 of an oversized param/tag value stored there. */
+  valueArtifacts: Record<string, string>;
   /** Status last pushed. */
   status: { status: RunStatus; endTime: number | null } | null;
   /** Everything local, including a terminal status, is on the server. */
@@ -59,7 +61,7 @@ export function statePath(runDir: string, serverUri: string): string {
 export function freshState(serverUri: string, localRunId: string): SyncState {
   return {
     version: 1, server: serverUri, localRunId, remoteRunId: null, remoteExperimentId: null, remoteArtifactUri: null,
-    metricOffsets: {}, pending: {}, params: {}, tags: {}, artifacts: {}, status: null, complete: false, updatedAt: 0,
+    metricOffsets: {}, pending: {}, params: {}, tags: {}, artifacts: {}, valueArtifacts: {}, status: null, complete: false, updatedAt: 0,
   };
 }
 
