@@ -1,4 +1,6 @@
 import type { Rng } from '../../framework/util/rng.ts';
+import type { Model } from '../../framework/trainer/contracts.ts';
+import type { Dataset } from '../datasets/types.ts';
 
 /** The factor side of a ground-truth data set: all a metric needs to draw factor rows. */
 export interface FactorSource {
@@ -20,4 +22,27 @@ export type MetricScores = Record<string, number>;
 /** A metric component. Every metric takes an explicit seed through `rng`. */
 export interface Metric {
   compute(source: FactorSource, represent: RepresentationFn, rng: Rng): Promise<MetricScores>;
+}
+
+/**
+ * What a model-level metric sees: the trained model itself and its data, for evaluations that
+ * are not a function of factor → code (swap accuracy with a judge, speaker EER, sample quality).
+ */
+export interface ModelMetricContext {
+  model: Model;
+  dataset: Dataset;
+  rng: Rng;
+  batchSize: number;
+  /** The local tracking store directory, for metrics that load another run (e.g. a judge classifier). */
+  storeDir: string;
+  logArtifact(relPath: string, data: string | Uint8Array): void;
+}
+
+/** A metric computed from the model and data set directly (it does not need factors). */
+export interface ModelMetric {
+  evaluate(ctx: ModelMetricContext): Promise<MetricScores>;
+}
+
+export function isModelMetric(m: unknown): m is ModelMetric {
+  return m !== null && typeof m === 'object' && typeof (m as ModelMetric).evaluate === 'function';
 }

@@ -30,7 +30,7 @@ export interface BuildContext {
 }
 
 /** A registered component: one entry of the registry. */
-export interface ComponentSpec<P = Record<string, unknown>, T = unknown> {
+export interface ComponentSpec<P = object, T = unknown> {
   /** Dotted target name used in configs, e.g. `untangle.models.BetaVAE`. */
   readonly target: string;
   readonly kind: ComponentKind;
@@ -53,8 +53,8 @@ export function isComponentNode(v: unknown): v is ComponentNode {
 }
 
 /**
- * Helper for declaring a spec with typed params. Components stay plain classes; the spec says how
- * a config node becomes one.
+ * Declares a spec with typed params. Specs of any params type fit in a `ComponentSpec[]`: the
+ * registry validates params against the schema before `create` ever sees them.
  */
 export function defineComponent<P, T>(spec: ComponentSpec<P, T>): ComponentSpec<P, T> {
   return spec;

@@ -1,0 +1,4 @@
+import type { ComponentSpec } from '../../framework/registry/types.ts';
+import { imageLoggerSpec } from './image-logger.ts';
+
+export const specs: ComponentSpec[] = [imageLoggerSpec];

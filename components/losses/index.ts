@@ -1,0 +1,5 @@
+import type { ComponentSpec } from '../../framework/registry/types.ts';
+import { betaVaeLossSpec } from './beta-vae.ts';
+import { betaTcVaeLossSpec } from './beta-tcvae.ts';
+
+export const specs: ComponentSpec[] = [betaVaeLossSpec, betaTcVaeLossSpec];

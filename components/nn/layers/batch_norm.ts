@@ -1,0 +1,62 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { UntangleError } from '../../../framework/util/errors.ts';
+import { Rng } from '../../../framework/util/rng.ts';
+import { UnaryModule } from '../module.ts';
+import { ones, zeros } from '../init.ts';
+
+/**
+ * BatchNorm over channels-last input `[B, ..., C]` (PyTorch BatchNorm1d/2d semantics).
+ * Training: normalise with the batch's biased variance, and update the running statistics
+ * (non-trainable variables `running_mean`, `running_var`) with the unbiased variance and
+ * `momentum` (new = (1 − m)·old + m·batch). Eval: normalise with the running statistics.
+ * The running-stat update is a side effect of `forward` in training mode, as in PyTorch.
+ */
+export class BatchNorm extends UnaryModule {
+  readonly weight: tf.Variable | null;
+  readonly bias: tf.Variable | null;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+
+  constructor(readonly numFeatures: number, readonly eps = 1e-5, readonly momentum = 0.1, affine = true) {
+    super();
+    const rng = new Rng(0); // ones/zeros: never read
+    this.weight = affine ? this.param('weight', [numFeatures], ones(), rng) : null;
+    this.bias = affine ? this.param('bias', [numFeatures], zeros(), rng) : null;
+    this.runningMean = this.param('running_mean', [numFeatures], zeros(), rng, false);
+    this.runningVar = this.param('running_var', [numFeatures], ones(), rng, false);
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    if (x.rank < 2 || x.shape[x.rank - 1] !== this.numFeatures) {
+      throw new UntangleError('nn.batchnorm.shape', `BatchNorm expects [B, ..., ${this.numFeatures}], got [${x.shape}]`,
+        { shape: x.shape });
+    }
+    return tf.tidy(() => {
+      let mean: tf.Tensor;
+      let variance: tf.Tensor;
+      if (this.training) {
+        const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+        ({ mean, variance } = tf.moments(x, axes));
+        const n = x.size / this.numFeatures;
+        if (n < 2) {
+          throw new UntangleError('nn.batchnorm.batch', 'BatchNorm in training mode needs more than one value per channel',
+            { shape: x.shape }, 'use a larger batch or eval()');
+        }
+        const m = this.momentum;
+        // Running statistics are not part of the loss, so these ops never receive a gradient.
+        const unbiased = tf.mul(variance, n / (n - 1));
+        this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
+        this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
+      } else {
+        mean = this.runningMean;
+        variance = this.runningVar;
+      }
+      const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
+      return this.weight && this.bias ? tf.add(tf.mul(normed, this.weight), this.bias) : normed;
+    });
+  }
+}
+
+/** PyTorch's names: the same layer serves `[B, C]` and NHWC `[B, H, W, C]` input. */
+export const BatchNorm1d = BatchNorm;
+export const BatchNorm2d = BatchNorm;

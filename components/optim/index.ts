@@ -1,0 +1,19 @@
+import type { ComponentSpec } from '../../framework/registry/types.ts';
+import { adamSpec, adamWSpec, sgdSpec } from './specs_optimizers.ts';
+import { constantSpec, exponentialDecaySpec, lambdaLinearSpec, warmupCosineSpec } from './specs_schedules.ts';
+
+export { SlotOptimizer } from './slot_optimizer.ts';
+export { Adam, AdamW, type AdamOptions } from './adam.ts';
+export { SGD, type SgdOptions } from './sgd.ts';
+export { clipGradNorm, type ClippedGrads } from './clip.ts';
+export { Ema, type EmaOptions } from './ema.ts';
+export {
+  Constant, ExponentialDecay, LambdaLinear, WarmupCosine,
+  type ExponentialDecayOptions, type LambdaLinearOptions, type WarmupCosineOptions,
+} from './schedules.ts';
+
+/** Every optimiser and schedule component, for the registry. */
+export const specs: ComponentSpec[] = [
+  adamSpec, adamWSpec, sgdSpec,
+  constantSpec, lambdaLinearSpec, warmupCosineSpec, exponentialDecaySpec,
+];

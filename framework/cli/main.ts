@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import { parseArgs, type ParsedArgs } from './args.ts';
+import { createRegistry } from '../../registry.ts';
+import { UntangleError } from '../util/errors.ts';
+import { ConfigError } from '../config/issues.ts';
+import { runCommand } from './commands/run.ts';
+import { configCommand } from './commands/config.ts';
+import { lsCommand } from './commands/ls.ts';
+import { runsCommand } from './commands/runs.ts';
+import { evalCommand } from './commands/eval.ts';
+import { scoreCommand } from './commands/score.ts';
+import type { ComponentRegistry } from '../registry/registry.ts';
+
+type Command = (args: ParsedArgs, registry: ComponentRegistry) => number | Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; help: string }> = {
+  run: { run: runCommand, help: 'run --base a.yaml [b.yaml ...] [key=value +key=value ++key=value ~key] [--resume RUN_ID [--fork]]' },
+  config: { run: configCommand, help: 'config --base a.yaml [...] [overrides] [--explain key.path]' },
+  ls: { run: lsCommand, help: 'ls [model|loss|sampler|dataset|metric|optimizer|schedule|callback|launcher]' },
+  runs: { run: (a) => runsCommand(a), help: 'runs [--store runs]' },
+  eval: { run: evalCommand, help: 'eval RUN_ID [--metrics name,name]' },
+  score: { run: (a) => scoreCommand(a), help: 'score --factor-sizes 4,4,4,3,4,5 --codes codes.npy [--metrics mig,dci,sap,modularity,betavae,factorvae] [--seed 0] [--json] [dci.num_train=1000]' },
+};
+
+export function registerCommand(name: string, run: Command, help: string): void {
+  COMMANDS[name] = { run, help };
+}
+
+function usage(): string {
+  return `untangle: declarative disentanglement experiments\n\nusage:\n${Object.values(COMMANDS).map((c) => `  untangle ${c.help}`).join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    if (args.command === 'help' || args.command === '--help' || args.command === '-h') {
+      process.stdout.write(usage());
+      return 0;
+    }
+    const cmd = COMMANDS[args.command];
+    if (!cmd) {
+      process.stderr.write(`error[cli-usage]: unknown command '${args.command}'\n${usage()}`);
+      return 2;
+    }
+    return await cmd.run(args, createRegistry());
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.format()}\n`);
+      return 2;
+    }
+    if (e instanceof UntangleError) {
+      process.stderr.write(`${e.format()}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

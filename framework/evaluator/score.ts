@@ -1,0 +1,104 @@
+import { METRIC_SHORT_NAMES } from '../../components/metrics/index.ts';
+import type { FactorSource, RepresentationFn } from '../../components/metrics/types.ts';
+import { UntangleError } from '../util/errors.ts';
+import { deriveSeed, Rng } from '../util/rng.ts';
+
+/**
+ * The scoring core behind `untangle score` (and `untangle eval`): saved codes for every point of a
+ * full factor grid are scored with disentanglement_lib's metrics, the codes playing the role of the
+ * representation function.
+ */
+
+function checkFactorSizes(factorSizes: readonly number[]): void {
+  if (factorSizes.length === 0 || factorSizes.some((s) => !Number.isInteger(s) || s < 1)) {
+    throw new UntangleError('score.factor_sizes', 'factor sizes must be a non-empty list of positive integers', { factorSizes });
+  }
+}
+
+/** A FactorSource over the full grid, each factor drawn uniformly (column by column, as the library's StateSpace does). */
+export function gridFactorSource(factorSizes: readonly number[]): FactorSource {
+  checkFactorSizes(factorSizes);
+  const sizes = [...factorSizes];
+  const f = sizes.length;
+  return {
+    factorSizes: sizes,
+    sampleFactors(n: number, rng: Rng): Int32Array {
+      const out = new Int32Array(n * f);
+      for (let j = 0; j < f; j++) for (let i = 0; i < n; i++) out[i * f + j] = rng.int(sizes[j]);
+      return out;
+    },
+  };
+}
+
+/** C-order grid index (last factor fastest) of each of n factor rows. */
+export function gridIndices(factors: Int32Array, n: number, factorSizes: readonly number[]): Int32Array {
+  const f = factorSizes.length;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let idx = 0;
+    for (let j = 0; j < f; j++) {
+      const v = factors[i * f + j];
+      if (v < 0 || v >= factorSizes[j]) {
+        throw new UntangleError('score.factor_range', `factor ${j} value ${v} is outside 0..${factorSizes[j] - 1}`, { row: i, factor: j, value: v });
+      }
+      idx = idx * factorSizes[j] + v;
+    }
+    out[i] = idx;
+  }
+  return out;
+}
+
+/** A representation function that returns row `gridIndex(factors)` of an [N, dim] code matrix. */
+export function codesRepresentation(codes: Float32Array, dim: number, factorSizes: readonly number[]): RepresentationFn {
+  checkFactorSizes(factorSizes);
+  const gridSize = factorSizes.reduce((a, b) => a * b, 1);
+  if (!Number.isInteger(dim) || dim < 1 || codes.length !== gridSize * dim) {
+    throw new UntangleError('score.codes_shape', 'codes do not cover the factor grid: expected one row per grid point',
+      { rows: dim > 0 ? codes.length / dim : undefined, dim, grid_points: gridSize, factor_sizes: factorSizes },
+      'codes.npy must be [prod(factor sizes), d], rows in C order of the factors (last factor fastest)');
+  }
+  return async (factors: Int32Array, n: number): Promise<Float32Array> => {
+    const idx = gridIndices(factors, n, factorSizes);
+    const out = new Float32Array(n * dim);
+    for (let i = 0; i < n; i++) out.set(codes.subarray(idx[i] * dim, (idx[i] + 1) * dim), i * dim);
+    return out;
+  };
+}
+
+export interface ScoreCodesOptions {
+  factorSizes: readonly number[];
+  /** Row-major [prod(factorSizes), dim] codes. */
+  codes: Float32Array;
+  dim: number;
+  /** Short metric names: mig, dci, sap, modularity, betavae, factorvae, unsupervised. */
+  metrics: readonly string[];
+  seed: number;
+  /** Per-metric param overrides, e.g. `{ dci: { num_train: 1000 } }`; entries for metrics not run are ignored. */
+  overrides?: Record<string, Record<string, unknown>>;
+}
+
+/** Seed of one metric: derived from the root seed and the metric's short name only. */
+export function metricSeed(seed: number, name: string): number {
+  return deriveSeed(seed, `metrics.${name}`);
+}
+
+/**
+ * Scores codes with each named metric. Each metric gets its own Rng seeded from (seed, name), so
+ * a metric's numbers do not depend on which other metrics run or in what order.
+ */
+export async function scoreCodes(opts: ScoreCodesOptions): Promise<Record<string, Record<string, number>>> {
+  const known = Object.keys(METRIC_SHORT_NAMES);
+  const unknown = opts.metrics.filter((m) => !known.includes(m));
+  if (unknown.length > 0) {
+    throw new UntangleError('score.unknown_metric', `unknown metric ${unknown.join(', ')}`, { unknown, known });
+  }
+  // Build every metric first so that bad params fail before any slow work.
+  const built = opts.metrics.map((name) => ({ name, metric: METRIC_SHORT_NAMES[name].build(opts.overrides?.[name] ?? {}) }));
+  const source = gridFactorSource(opts.factorSizes);
+  const represent = codesRepresentation(opts.codes, opts.dim, opts.factorSizes);
+  const out: Record<string, Record<string, number>> = {};
+  for (const { name, metric } of built) {
+    out[name] = await metric.compute(source, represent, new Rng(metricSeed(opts.seed, name)));
+  }
+  return out;
+}

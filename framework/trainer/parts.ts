@@ -1,0 +1,64 @@
+import type { DependencyContainer } from 'tsyringe';
+import type { ComponentRegistry } from '../registry/registry.ts';
+import { Instantiator } from '../registry/instantiate.ts';
+import type { ComponentNode } from '../registry/types.ts';
+import type { ConfigMap } from '../config/tree.ts';
+import type { Callback, Loss, Model, Optimizer, Schedule } from './contracts.ts';
+import type { Dataset } from '../../components/datasets/types.ts';
+import type { Metric, ModelMetric } from '../../components/metrics/types.ts';
+
+/** Everything a run config names, built. */
+export interface RunParts {
+  model: Model;
+  loss: Loss;
+  dataset: Dataset;
+  optimizer: Optimizer;
+  schedule?: Schedule;
+  callbacks: Callback[];
+  evalDataset: Dataset | null;
+  metrics: Record<string, Metric | ModelMetric>;
+  /** Every component's seed by config path. */
+  seeds: Map<string, number>;
+}
+
+/** The typed view of the run schema's sections the framework reads. */
+export interface RunSections {
+  name?: string;
+  seed: number;
+  model: ComponentNode;
+  loss: ComponentNode;
+  data: { batch_size: number; shuffle: boolean; train: ComponentNode; validation?: ComponentNode | null };
+  trainer: {
+    max_steps: number | null; max_epochs: number | null; log_every: number; eval_every: number | null; ckpt_every: number;
+    grad_clip: number | null; ema: { enabled: boolean; decay: number }; optimizer: ComponentNode; schedule?: ComponentNode | null;
+    callbacks: Record<string, ComponentNode | null>; progress: 'auto' | 'bar' | 'lines' | 'none';
+  };
+  eval: { dataset?: ComponentNode | null; metrics: Record<string, ComponentNode | null>; batch_size: number; at_end: boolean };
+  runtime: { backend: 'auto' | 'tensorflow' | 'libtorch' | 'wasm' | 'cpu'; threads: number };
+  tracking: { uri: string; experiment?: string; tolerances: Record<string, number> };
+}
+
+export function sections(config: ConfigMap): RunSections {
+  return config as unknown as RunSections;
+}
+
+/** Builds every component of a validated config, in a run's own child container. */
+export function buildParts(config: ConfigMap, registry: ComponentRegistry, container: DependencyContainer, opts: { withEval: boolean; withTraining: boolean }): RunParts {
+  const s = sections(config);
+  const inst = new Instantiator(registry, container, s.seed);
+  const dataset = inst.instantiate<Dataset>(s.data.train, 'data.train');
+  const model = inst.instantiate<Model>(s.model, 'model');
+  const loss = inst.instantiate<Loss>(s.loss, 'loss');
+  const optimizer = opts.withTraining ? inst.instantiate<Optimizer>(s.trainer.optimizer, 'trainer.optimizer') : (null as unknown as Optimizer);
+  const schedule = opts.withTraining && s.trainer.schedule ? inst.instantiate<Schedule>(s.trainer.schedule, 'trainer.schedule') : undefined;
+  const callbacks = opts.withTraining
+    ? Object.entries(s.trainer.callbacks).filter(([, n]) => n).map(([k, n]) => inst.instantiate<Callback>(n as ComponentNode, `trainer.callbacks.${k}`))
+    : [];
+  const metrics: Record<string, Metric | ModelMetric> = {};
+  let evalDataset: Dataset | null = null;
+  if (opts.withEval) {
+    for (const [k, n] of Object.entries(s.eval.metrics)) if (n) metrics[k] = inst.instantiate<Metric | ModelMetric>(n, `eval.metrics.${k}`);
+    evalDataset = s.eval.dataset ? inst.instantiate<Dataset>(s.eval.dataset, 'eval.dataset') : dataset;
+  }
+  return { model, loss, dataset, optimizer, schedule, callbacks, evalDataset, metrics, seeds: inst.seeds };
+}

@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { ComponentRegistry } from './framework/registry/registry.ts';
+import type { ComponentSpec } from './framework/registry/types.ts';
+import { specs as models } from './components/models/index.ts';
+import { specs as losses } from './components/losses/index.ts';
+import { specs as optim } from './components/optim/index.ts';
+import { specs as callbacks } from './components/callbacks/index.ts';
+import { specs as metrics } from './components/metrics/index.ts';
+
+/**
+ * Every component untangle ships, by target name. A paper's config can only name what is
+ * registered here (or by a plugin calling `registry.register`).
+ */
+export const ALL_SPECS: readonly ComponentSpec[] = [...models, ...losses, ...optim, ...callbacks, ...metrics];
+
+export function createRegistry(): ComponentRegistry {
+  return new ComponentRegistry().registerAll(ALL_SPECS);
+}

@@ -1,0 +1,86 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { runExperiment } from '../framework/trainer/session.ts';
+import { FileStore } from '../framework/tracking/filestore.ts';
+import { readSafetensors } from '../framework/trainer/safetensors.ts';
+import { UntangleError } from '../framework/util/errors.ts';
+import { writeTree } from './helpers/fixtures.ts';
+import { toyTrainingRegistry, TOY_CONFIG } from './helpers/toy-components.ts';
+
+const quiet = () => undefined;
+
+function metricLines(store: FileStore, runId: string, key: string): string[] {
+  return store.metricHistory(runId, key).map((p) => `${p.step} ${p.value}`);
+}
+
+describe('generic trainer', () => {
+  it('a run interrupted and resumed reproduces the uninterrupted run exactly', async () => {
+    const dir = writeTree({ 'toy.yaml': TOY_CONFIG });
+    const registry = toyTrainingRegistry();
+    const straight = await runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: [], cwd: dir, log: quiet });
+    expect(straight.status).toBe('FINISHED');
+
+    // First half: stop after 10 steps (max_steps=10 changes the config hash, so continue with --fork).
+    const half = await runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: ['trainer.max_steps=10'], cwd: dir, log: quiet });
+    await expect(runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: [], resume: half.runId, cwd: dir, log: quiet }))
+      .rejects.toMatchObject({ code: 'config-changed' });
+    const resumed = await runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: [], resume: half.runId, fork: true, cwd: dir, log: quiet });
+    expect(resumed.fit.steps).toBe(20);
+
+    const store = new FileStore(join(dir, 'runs'));
+    const a = metricLines(store, straight.runId, 'train/loss');
+    const b = [...metricLines(store, half.runId, 'train/loss'), ...metricLines(store, resumed.runId, 'train/loss')];
+    expect(a).toHaveLength(4);
+    expect(b).toEqual(a);
+    const wa = readSafetensors(join(store.artifactDir(straight.runId)!, 'checkpoints/last.safetensors')).tensors;
+    const wb = readSafetensors(join(store.artifactDir(resumed.runId)!, 'checkpoints/last.safetensors')).tensors;
+    for (const [k, t] of wa) expect(Array.from(wb.get(k)!.data)).toEqual(Array.from(t.data));
+    expect(store.getRun(resumed.runId)!.tags['untangle.forked_from']).toBe(half.runId);
+  });
+
+  it('resumes the same run in place from its last checkpoint', async () => {
+    const dir = writeTree({ 'toy.yaml': TOY_CONFIG });
+    const registry = toyTrainingRegistry();
+    const full = await runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: [], cwd: dir, log: quiet });
+    const store = new FileStore(join(dir, 'runs'));
+    // Continuing a finished run with the same config is a no-op loop that re-finishes it.
+    const again = await runExperiment({ registry, baseFiles: [], overrides: [], resume: full.runId, cwd: dir, log: quiet });
+    expect(again.runId).toBe(full.runId);
+    expect(again.fit.steps).toBe(20);
+    expect(metricLines(store, full.runId, 'train/loss')).toHaveLength(4);
+  });
+
+  it('a NaN loss stops with a clear error, keeps the last good checkpoint and marks the run FAILED', async () => {
+    const dir = writeTree({ 'toy.yaml': TOY_CONFIG });
+    const registry = toyTrainingRegistry();
+    const err = await runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: ['data.train.params.poison=true'], cwd: dir, log: quiet }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UntangleError);
+    expect((err as UntangleError).code).toBe('non-finite-loss');
+    const store = new FileStore(join(dir, 'runs'));
+    const [run] = store.searchRuns();
+    expect(run.info.status).toBe('FAILED');
+    expect(readFileSync(join(store.artifactDir(run.info.runId)!, 'error.txt'), 'utf8')).toMatch(/loss became NaN at step 0/);
+  });
+
+  it('records config, overrides, seeds, fingerprint and dataset with the run', async () => {
+    const dir = writeTree({ 'toy.yaml': TOY_CONFIG });
+    const out = await runExperiment({ registry: toyTrainingRegistry(), baseFiles: ['toy.yaml'], overrides: ['seed=7'], cwd: dir, log: quiet });
+    const store = new FileStore(join(dir, 'runs'));
+    const rec = store.getRun(out.runId)!;
+    expect(rec.params['model.params.latent']).toBe('4');
+    expect(rec.params['trainer.optimizer.params.lr']).toBe('0.01');
+    expect(rec.tags['untangle.config_sha256']).toBe(out.configHash);
+    expect(rec.tags['untangle.seed']).toBe('7');
+    expect(rec.tags['untangle.seed.model']).toMatch(/^\d+$/);
+    expect(rec.tags['untangle.dataset.digest']).toBe('bars-v1');
+    expect(rec.tags['untangle.backend']).toBe('cpu');
+    expect(rec.tags['mlflow.runName']).toBe('toy');
+    const art = store.artifactDir(out.runId)!;
+    expect(readFileSync(join(art, 'config/overrides.txt'), 'utf8')).toBe('seed=7\n');
+    expect(readFileSync(join(art, 'config/sha256'), 'utf8').trim()).toBe(out.configHash);
+    expect(existsSync(join(art, 'config/resolved.yaml'))).toBe(true);
+    expect(readdirSync(join(art, 'config/layers'))).toEqual(['00-toy.yaml']);
+    expect(JSON.parse(readFileSync(join(art, 'seeds.json'), 'utf8')).root).toBe(7);
+  });
+});
