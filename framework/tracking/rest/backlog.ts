@@ -3,7 +3,7 @@
  */
 import { findLocalRun, listLocalArtifacts, localArtifactDir, readKeyValues, readRunMeta } from './layout.ts';
 import { pendingMetricPoints } from './metric-replay.ts';
-import { loadState } from './sync-state.ts';
+import { loadState, paramPushed, tagPushed } from './sync-state.ts';
 
 export interface Backlog {
   metricPoints: number;
@@ -19,9 +19,9 @@ export function runBacklog(localRoot: string, runId: string, serverUri: string):
   let other = 0;
   const params = readKeyValues(loc.runDir, 'params');
   const tags = readKeyValues(loc.runDir, 'tags');
-  // Approximate by keys (values are hashed or mapped in the state); a key never pushed counts.
-  for (const k of Object.keys(params)) if (!state || !(k in state.params)) other++;
-  for (const k of Object.keys(tags)) if (!state || !(k in state.tags)) other++;
+  // By key: a key never pushed counts (a changed tag value is caught by the next sync anyway).
+  for (const k of Object.keys(params)) if (!state || !paramPushed(state, k)) other++;
+  for (const k of Object.keys(tags)) if (!state || !tagPushed(state, k)) other++;
   for (const a of listLocalArtifacts(localArtifactDir(loc, info))) {
     const seen = state?.artifacts[a.rel];
     if (!seen || seen.size !== a.size || seen.mtimeMs !== a.mtimeMs) other++;

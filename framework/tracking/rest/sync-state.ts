@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { UntangleError } from '../../util/errors.ts';
 import type { RunStatus } from '../types.ts';
+import { sanitizeKey } from './limits.ts';
 
 export interface ByteRange { from: number; to: number }
 
@@ -135,4 +136,14 @@ export async function withSyncLock<T>(runDir: string, serverUri: string, timeout
   } finally {
     try { unlinkSync(lock); } catch { /* already gone */ }
   }
+}
+
+/** Whether a local param has reached the server (as a param, or as its oversized-value artifact). */
+export function paramPushed(state: SyncState, localKey: string): boolean {
+  const k = sanitizeKey(localKey);
+  return k in state.params || `params/${k}.txt` in state.valueArtifacts;
+}
+
+export function tagPushed(state: SyncState, localKey: string): boolean {
+  return sanitizeKey(localKey) in state.tags;
 }

@@ -13,7 +13,7 @@
  * Parent links: a local `mlflow.parentRunId` naming another local run is rewritten to that run's
  * remote id; the parent is synced first.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { UntangleError, isUntangleError } from '../../util/errors.ts';
 import type { RunStatus } from '../types.ts';
@@ -24,9 +24,9 @@ import {
 } from './layout.ts';
 import { sanitizeKey } from './limits.ts';
 import { readMetricSlice } from './metric-lines.ts';
-import { pendingMetricPoints, replayMetrics, type MetricReplayOptions } from './metric-replay.ts';
+import { replayMetrics, type MetricReplayOptions } from './metric-replay.ts';
 import { placeParams, placeTags } from './oversized.ts';
-import { freshState, loadState, saveState, withSyncLock, type SyncState } from './sync-state.ts';
+import { freshState, loadState, paramPushed, saveState, tagPushed, withSyncLock, type SyncState } from './sync-state.ts';
 
 export const LOCAL_RUN_ID_TAG = 'untangle.local_run_id';
 export const PARENT_RUN_ID_TAG = 'mlflow.parentRunId';
@@ -165,7 +165,7 @@ async function syncLocked(loc: LocalRunLocation, client: MlflowRestClient, opts:
     state.status = { status: fresh.status, endTime: fresh.endTime };
     res.statusPushed = fresh.status;
   }
-  state.complete = TERMINAL.has(fresh.status) && Object.keys(state.pending).length === 0 && pendingMetricPoints(loc.runDir, state) === 0;
+  state.complete = TERMINAL.has(fresh.status) && Object.keys(state.pending).length === 0 && isFullySynced(loc, state);
   res.complete = state.complete;
   saveState(loc.runDir, state);
   return res;
@@ -244,9 +244,31 @@ export interface SyncReport {
   ok: boolean;
 }
 
-/** Runs whose sidecar for this server is missing or not complete. */
+/**
+ * Whether the server holds everything on disk for this run, judged cheaply (stat, no reads of
+ * metric data): every metric file ends exactly at its confirmed offset (a torn last line is not
+ * synced), the status matches, and no param/tag/artifact is new. A run resumed or appended to
+ * after it was complete is therefore picked up again.
+ */
+function isFullySynced(loc: LocalRunLocation, state: SyncState): boolean {
+  const info = readRunMeta(loc);
+  if (!state.status || state.status.status !== info.status || state.status.endTime !== info.endTime) return false;
+  for (const f of listMetricFiles(loc.runDir)) if (statSync(f.path).size !== (state.metricOffsets[f.key] ?? 0)) return false;
+  for (const k of Object.keys(readKeyValues(loc.runDir, 'params'))) if (!paramPushed(state, k)) return false;
+  for (const k of Object.keys(readKeyValues(loc.runDir, 'tags'))) if (!tagPushed(state, k)) return false;
+  for (const a of listLocalArtifacts(localArtifactDir(loc, info))) {
+    const seen = state.artifacts[a.rel];
+    if (!seen || seen.size !== a.size || seen.mtimeMs !== a.mtimeMs) return false;
+  }
+  return true;
+}
+
+/** Runs not fully on this server (no sidecar, interrupted, or changed since). */
 export function unsyncedRuns(localRoot: string, serverUri: string): string[] {
-  return listLocalRuns(localRoot).filter((loc) => !loadState(loc.runDir, serverUri)?.complete).map((l) => l.runId);
+  return listLocalRuns(localRoot).filter((loc) => {
+    const state = loadState(loc.runDir, serverUri);
+    return !state || !state.complete || !isFullySynced(loc, state);
+  }).map((l) => l.runId);
 }
 
 /**
