@@ -54,6 +54,9 @@ export interface RunSyncResult {
   complete: boolean;
 }
 
+/** MLflow run ids (uuid hex); anything else is never looked up as a path. */
+const RUN_ID_RE = /^[A-Za-z0-9][\w-]{0,255}$/;
+
 const TERMINAL: ReadonlySet<RunStatus> = new Set(['FINISHED', 'FAILED', 'KILLED']);
 
 function sha(s: string): string {
@@ -67,6 +70,10 @@ export async function syncRun(localRoot: string, runId: string, client: MlflowRe
 async function syncRunInner(
   localRoot: string, runId: string, client: MlflowRestClient, opts: SyncOptions, visiting: Set<string>,
 ): Promise<RunSyncResult> {
+  // Run ids are directory names and go into a search filter: accept MLflow's shape only.
+  if (!RUN_ID_RE.test(runId)) {
+    throw new UntangleError('SYNC_BAD_RUN_ID', `'${runId}' is not a run id`, { runId }, 'run ids are the directory names under runs/<experiment_id>/');
+  }
   const loc = findLocalRun(localRoot, runId);
   if (!loc) {
     throw new UntangleError('SYNC_RUN_NOT_FOUND', `no run '${runId}' in the local store`, { localRoot, runId },
@@ -77,7 +84,7 @@ async function syncRunInner(
   const localTags = readKeyValues(loc.runDir, 'tags');
   const parentLocal = localTags[PARENT_RUN_ID_TAG];
   let parentRemote: string | null = null;
-  if (parentLocal && !visiting.has(parentLocal) && findLocalRun(localRoot, parentLocal)) {
+  if (parentLocal && RUN_ID_RE.test(parentLocal) && !visiting.has(parentLocal) && findLocalRun(localRoot, parentLocal)) {
     parentRemote = await remoteIdOf(localRoot, parentLocal, client, opts, visiting);
   }
   return withSyncLock(loc.runDir, client.uri, opts.lockTimeoutMs ?? 120_000, () => syncLocked(loc, client, opts, parentRemote));
@@ -111,7 +118,7 @@ async function syncLocked(loc: LocalRunLocation, client: MlflowRestClient, opts:
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(m)) {
       const safe = sanitizeKey(k);
-      if (safe !== k && !(k in state.params) && !(k in state.tags)) warn(`${kind} key '${k}' is sent to MLflow as '${safe}'`);
+      if (safe !== k && !(safe in state.params) && !(safe in state.tags)) warn(`${kind} key '${k}' is sent to MLflow as '${safe}'`);
       out[safe] = v;
     }
     return out;
