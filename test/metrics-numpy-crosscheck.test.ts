@@ -75,12 +75,38 @@ describe('cross-check against numpy', () => {
     const bins = histogramDiscretize(codes, n, d, 20);
     let binMismatches = 0;
     for (let k = 0; k < bins.length; k++) if (bins[k] !== ref.bins[k]) binMismatches++;
-    // numpy bins float32 data with float32 edges; untangle uses float64 edges: only values within
-    // rounding of an edge may land differently.
-    expect(binMismatches).toBeLessThanOrEqual(2);
+    expect(binMismatches).toBe(0);
     const mi = discreteMutualInfo(bins, d, factors, f, n);
-    if (binMismatches === 0) mi.forEach((v, k) => expect(v).toBeCloseTo(ref.mi[k], 12));
+    mi.forEach((v, k) => expect(v).toBeCloseTo(ref.mi[k], 12));
     expect(computeMig(codes, factors, n, d, f, 20).discrete_mig).toBeCloseTo(ref.mig, 4);
     expect(modularityFromMi(mi, d, f)).toBeCloseTo(ref.modularity, 4);
+  });
+
+  it.skipIf(!hasNumpy)('bins float32 values that sit on rounded bin edges as numpy 1.x does (float32 edges)', () => {
+    // Values 0 and 1 fix the range; the others are the float32 roundings of the 20 edges k/20 and
+    // their float32 neighbours, where float32 and float64 edges disagree.
+    const vals: number[] = [0, 1];
+    const f32 = new Float32Array(1);
+    const i32 = new Int32Array(f32.buffer);
+    for (let k = 1; k < 20; k++) {
+      f32[0] = k * 0.05;
+      const bits = i32[0];
+      for (const delta of [-1, 0, 1]) {
+        i32[0] = bits + delta;
+        vals.push(f32[0]);
+      }
+    }
+    const column = Float32Array.from(vals);
+    const dir = mkdtempSync(join(tmpdir(), 'metrics-edges-'));
+    writeFileSync(join(dir, 'v.npy'), writeNpy(column, [column.length]));
+    // numpy 1.x (the library's era) computes linspace edges in float64 and stores them as float32
+    // for float32 data; numpy 2 computes them in float32 arithmetic. Spell out the 1.x edges.
+    const script = "import numpy as np, sys, json; v = np.load(sys.argv[1] + '/v.npy'); " +
+      "lo, hi = float(v.min()), float(v.max()); " +
+      "e = (np.arange(21, dtype=np.float64) * ((hi - lo) / 20) + lo).astype(np.float32); " +
+      "print(json.dumps(np.digitize(v, e[:-1]).tolist()))";
+    const r = spawnSync('python3', ['-c', script, dir], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(Array.from(histogramDiscretize(column, column.length, 1, 20))).toEqual(JSON.parse(r.stdout));
   });
 });

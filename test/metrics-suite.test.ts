@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { METRIC_SHORT_NAMES } from '../components/metrics/index.ts';
-import { codesRepresentation, gridFactorSource, gridIndices, scoreCodes } from '../framework/evaluator/score.ts';
+import { METRIC_SHORT_NAMES, specs } from '../components/metrics/index.ts';
+import { resolveMetricParams } from '../components/metrics/params.ts';
+import type { Metric } from '../components/metrics/types.ts';
+import type { BuildContext } from '../framework/registry/types.ts';
+import { readNpy, writeNpy } from '../framework/io/npy.ts';
+import { codesFromNpy, codesRepresentation, gridFactorSource, gridIndices, scoreCodes, scoreRepresentation } from '../framework/evaluator/score.ts';
 import { Rng } from '../framework/util/rng.ts';
 
 const SIZES = [4, 4, 3, 5];
@@ -46,6 +50,13 @@ describe('grid factor source and codes representation', () => {
     const out = await represent(Int32Array.from([3, 3, 2, 4, 1, 0, 0, 0]), 2);
     expect(Array.from(out.subarray(0, 4))).toEqual(Array.from(identityCodes.subarray((GRID - 1) * 4, GRID * 4)));
     expect(Array.from(out.subarray(4, 8))).toEqual(Array.from(identityCodes.subarray(60 * 4, 61 * 4)));
+  });
+
+  it('refuses non-finite codes with the offending row', async () => {
+    const bad = Float32Array.from(identityCodes);
+    bad[7 * 4 + 2] = NaN;
+    await expect(scoreCodes({ factorSizes: SIZES, codes: bad, dim: 4, metrics: ['mig'], seed: 0, overrides: { mig: { num_train: 5000 } } }))
+      .rejects.toMatchObject({ code: 'metric.nonfinite_codes' });
   });
 
   it('rejects codes that do not cover the grid and factors out of range', async () => {
@@ -171,5 +182,43 @@ describe('scoreCodes', () => {
       'untangle.metrics.BetaVAEScore', 'untangle.metrics.DCI', 'untangle.metrics.FactorVAEScore', 'untangle.metrics.MIG',
       'untangle.metrics.Modularity', 'untangle.metrics.SAP', 'untangle.metrics.Unsupervised',
     ]);
+  });
+});
+
+describe('wiring for the CLI and the registry', () => {
+  it('scores codes read back from a .npy file exactly like the in-memory codes', async () => {
+    const file = writeNpy(identityCodes, [GRID, 4]);
+    const { codes, dim, rows } = codesFromNpy(readNpy(file));
+    expect([rows, dim]).toEqual([GRID, 4]);
+    const fromFile = await scoreCodes({ factorSizes: SIZES, codes, dim, metrics: ['mig'], seed: 0 });
+    const inMemory = await scoreCodes({ factorSizes: SIZES, codes: identityCodes, dim: 4, metrics: ['mig'], seed: 0 });
+    expect(fromFile).toEqual(inMemory);
+    const f64 = codesFromNpy(readNpy(writeNpy(Float64Array.from(identityCodes), [GRID, 4])));
+    expect(Array.from(f64.codes)).toEqual(Array.from(identityCodes));
+    expect(() => codesFromNpy(readNpy(writeNpy(identityCodes, [GRID * 4])))).toThrow(/2-D/);
+  });
+
+  it('scoreRepresentation takes any factor source and representation function (untangle eval)', async () => {
+    const source = gridFactorSource(SIZES);
+    const represent = codesRepresentation(identityCodes, 4, SIZES);
+    const a = await scoreRepresentation({ source, represent, metrics: ['mig'], seed: 2 });
+    const b = await scoreCodes({ factorSizes: SIZES, codes: identityCodes, dim: 4, metrics: ['mig'], seed: 2 });
+    expect(a).toEqual(b);
+  });
+
+  it('exports one metric spec per target, each building a working metric from its defaults', async () => {
+    expect(specs.length).toBe(7);
+    const ctx = { path: 'metrics', seed: 0 } as unknown as BuildContext;
+    for (const spec of specs) {
+      expect(spec.kind).toBe('metric');
+      expect(spec.schema.additionalProperties).toBe(false);
+      const params = resolveMetricParams<Record<string, unknown>>(spec.target, spec.schema, { num_train: 200 });
+      const metric = spec.create(params, ctx) as Metric;
+      expect(typeof metric.compute).toBe('function');
+    }
+    const mig = specs.find((s) => s.target === 'untangle.metrics.MIG');
+    const metric = mig?.create(resolveMetricParams(mig.target, mig.schema, {}), ctx) as Metric;
+    const r = await metric.compute(gridFactorSource(SIZES), codesRepresentation(identityCodes, 4, SIZES), new Rng(0));
+    expect(Object.keys(r)).toEqual(['discrete_mig']);
   });
 });

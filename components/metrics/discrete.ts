@@ -27,8 +27,12 @@ export function histogramDiscretizeColumn(
     hi += 0.5;
   }
   // numpy's linspace: edge_k = k * step + start (the last edge, max, is never used by digitize here).
+  // For float32 codes numpy stores the edges as float32 (bin dtype = data dtype); do the same so
+  // values next to an edge land in the same bin as in the library. (numpy 1.x, the library's era,
+  // computes the edges in float64 before storing them; numpy ≥ 2 computes them in float32
+  // arithmetic, which can move a value lying within one float32 ulp of an edge.)
   const step = (hi - lo) / numBins;
-  const edges = new Float64Array(numBins);
+  const edges = values instanceof Float32Array ? new Float32Array(numBins) : new Float64Array(numBins);
   for (let k = 0; k < numBins; k++) edges[k] = k * step + lo;
   for (let i = 0; i < n; i++) {
     const v = values[i * stride + offset];

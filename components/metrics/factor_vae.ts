@@ -32,10 +32,10 @@ export const factorVaeSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    batch_size: countParam('rows per vote (all sharing one factor value)', 64),
+    batch_size: countParam('rows per vote (all sharing one factor value); ≥ 2 for a variance', 64, 2),
     num_train: countParam('votes used to build the majority-vote classifier', 10000),
     num_eval: countParam('votes used to evaluate it', 5000),
-    num_variance_estimate: countParam('points used to estimate the global variances', 10000),
+    num_variance_estimate: countParam('points used to estimate the global variances', 10000, 2),
     prune_threshold: { type: 'number', minimum: 0, default: 0.05, description: 'dims whose global std is below this are pruned' },
   },
 };

@@ -28,6 +28,6 @@ export function resolveMetricParams<P>(target: string, schema: JsonSchema, given
 }
 
 /** Schema of a positive integer sample size with a default. */
-export function countParam(description: string, def: number): JsonSchema {
-  return { type: 'integer', minimum: 1, default: def, description };
+export function countParam(description: string, def: number, minimum = 1): JsonSchema {
+  return { type: 'integer', minimum, default: def, description };
 }

@@ -32,6 +32,13 @@ export async function representRows(
         'return a row-major Float32Array of n × d codes, one row per factor row');
     }
     d = out.length / m;
+    for (let k = 0; k < out.length; k++) {
+      if (!Number.isFinite(out[k])) {
+        // The library fails here too (np.histogram / sklearn reject NaN and inf).
+        throw new UntangleError('metric.nonfinite_codes', 'the representation contains NaN or infinite values',
+          { row: start + Math.floor(k / d), dim: k % d, value: String(out[k]) }, 'check the model or the saved codes');
+      }
+    }
     parts.push(out);
   }
   if (parts.length === 1) return { codes: parts[0], d };
@@ -58,7 +65,12 @@ export async function generateBatchFactorCode(
   const factors = new Int32Array(numPoints * f);
   for (let i = 0; i < numPoints; i += batchSize) {
     const m = Math.min(batchSize, numPoints - i);
-    factors.set(source.sampleFactors(m, rng), i * f);
+    const rows = source.sampleFactors(m, rng);
+    if (rows.length !== m * f) {
+      throw new UntangleError('metric.factor_rows', 'sampleFactors returned the wrong number of values',
+        { requested_rows: m, num_factors: f, length: rows.length });
+    }
+    factors.set(rows, i * f);
   }
   const { codes, d } = await representRows(represent, factors, numPoints, f);
   return { n: numPoints, d, f, codes, factors };

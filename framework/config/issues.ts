@@ -29,7 +29,9 @@ export class ConfigError extends UntangleError {
 
   constructor(issues: ConfigIssue[]) {
     super('config', `${issues.length} problem${issues.length === 1 ? '' : 's'} in the config`, {});
-    this.issues = issues;
+    // In reading order: by file and line, command-line problems last.
+    this.issues = [...issues].sort((a, b) => (a.file === undefined ? 1 : 0) - (b.file === undefined ? 1 : 0)
+      || (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
   }
 
   override format(): string {

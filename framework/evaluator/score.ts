@@ -1,5 +1,6 @@
 import { METRIC_SHORT_NAMES } from '../../components/metrics/index.ts';
 import type { FactorSource, RepresentationFn } from '../../components/metrics/types.ts';
+import type { NpyArray } from '../io/npy.ts';
 import { UntangleError } from '../util/errors.ts';
 import { deriveSeed, Rng } from '../util/rng.ts';
 
@@ -13,6 +14,23 @@ function checkFactorSizes(factorSizes: readonly number[]): void {
   if (factorSizes.length === 0 || factorSizes.some((s) => !Number.isInteger(s) || s < 1)) {
     throw new UntangleError('score.factor_sizes', 'factor sizes must be a non-empty list of positive integers', { factorSizes });
   }
+}
+
+/**
+ * The [N, d] code matrix of a codes.npy as float32 rows (float64 and integer files are converted,
+ * as a TF representation would be float32), or an error naming what is wrong with the file.
+ */
+export function codesFromNpy(arr: NpyArray, path = 'codes.npy'): { codes: Float32Array; dim: number; rows: number } {
+  if (arr.shape.length !== 2) {
+    throw new UntangleError('score.codes_rank', `${path} must be a 2-D [N, d] array`, { path, shape: arr.shape },
+      'save the codes as one row per grid point, e.g. np.save(path, z.reshape(len(z), -1))');
+  }
+  const [rows, dim] = arr.shape;
+  const data = arr.data;
+  const codes = data instanceof Float32Array ? data
+    : data instanceof BigInt64Array ? Float32Array.from(data, (v) => Number(v))
+    : Float32Array.from(data);
+  return { codes, dim, rows };
 }
 
 /** A FactorSource over the full grid, each factor drawn uniformly (column by column, as the library's StateSpace does). */
@@ -82,11 +100,23 @@ export function metricSeed(seed: number, name: string): number {
   return deriveSeed(seed, `metrics.${name}`);
 }
 
+export interface ScoreRepresentationOptions {
+  source: FactorSource;
+  represent: RepresentationFn;
+  /** Short metric names: mig, dci, sap, modularity, betavae, factorvae, unsupervised. */
+  metrics: readonly string[];
+  seed: number;
+  /** Per-metric param overrides, e.g. `{ dci: { num_train: 1000 } }`; entries for metrics not run are ignored. */
+  overrides?: Record<string, Record<string, unknown>>;
+}
+
 /**
- * Scores codes with each named metric. Each metric gets its own Rng seeded from (seed, name), so
- * a metric's numbers do not depend on which other metrics run or in what order.
+ * Scores a representation function with each named metric (the core of `untangle eval`, where
+ * `represent` is the model's encoder over a data set's observations). Each metric gets its own Rng
+ * seeded from (seed, name), so a metric's numbers do not depend on which other metrics run or in
+ * what order.
  */
-export async function scoreCodes(opts: ScoreCodesOptions): Promise<Record<string, Record<string, number>>> {
+export async function scoreRepresentation(opts: ScoreRepresentationOptions): Promise<Record<string, Record<string, number>>> {
   const known = Object.keys(METRIC_SHORT_NAMES);
   const unknown = opts.metrics.filter((m) => !known.includes(m));
   if (unknown.length > 0) {
@@ -94,11 +124,20 @@ export async function scoreCodes(opts: ScoreCodesOptions): Promise<Record<string
   }
   // Build every metric first so that bad params fail before any slow work.
   const built = opts.metrics.map((name) => ({ name, metric: METRIC_SHORT_NAMES[name].build(opts.overrides?.[name] ?? {}) }));
-  const source = gridFactorSource(opts.factorSizes);
-  const represent = codesRepresentation(opts.codes, opts.dim, opts.factorSizes);
   const out: Record<string, Record<string, number>> = {};
   for (const { name, metric } of built) {
-    out[name] = await metric.compute(source, represent, new Rng(metricSeed(opts.seed, name)));
+    out[name] = await metric.compute(opts.source, opts.represent, new Rng(metricSeed(opts.seed, name)));
   }
   return out;
+}
+
+/** Scores saved codes of a full factor grid (`untangle score`). */
+export async function scoreCodes(opts: ScoreCodesOptions): Promise<Record<string, Record<string, number>>> {
+  return scoreRepresentation({
+    source: gridFactorSource(opts.factorSizes),
+    represent: codesRepresentation(opts.codes, opts.dim, opts.factorSizes),
+    metrics: opts.metrics,
+    seed: opts.seed,
+    overrides: opts.overrides,
+  });
 }

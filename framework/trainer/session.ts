@@ -106,11 +106,26 @@ export async function runExperiment(req: RunRequest): Promise<RunOutcome> {
     { maxSteps, logEvery: s.trainer.log_every, ckptEvery: s.trainer.ckpt_every, evalEvery: s.trainer.eval_every, gradClip: s.trainer.grad_clip, progress: s.trainer.progress },
     { run, checkpointPath, configHash: composed.hash, rngSeed: deriveSeed(s.seed, 'trainer'), label: runName, log, evaluate: async (st) => { await evaluate(st); } },
   );
-  const onSignal = () => trainer.interrupt();
+  // In the training loop a signal stops after the current step with a checkpoint; anywhere else
+  // (evaluation, pictures), or on a second signal, the run is marked KILLED and the process exits.
+  let phase: 'train' | 'other' = 'train';
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals += 1;
+    if (phase === 'train' && signals === 1) {
+      log(`${sig}: stopping after this step (again to stop now)`);
+      trainer.interrupt();
+      return;
+    }
+    run.end('KILLED');
+    log(`${sig}: run ${run.info.runId} marked KILLED`);
+    process.exit(130);
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
     const fit = await trainer.fit(resumeFrom);
+    phase = 'other';
     run.logArtifact('checkpoints/paths.txt', `${checkpointPath}\n`);
     if (fit.stopped === 'interrupted') {
       run.end('KILLED');

@@ -56,14 +56,19 @@ export function minimizeLbfgs(fg: ObjectiveFn, x0: Float64Array, opts: Partial<L
       for (let i = 0; i < p; i++) dir[i] = -g[i] / Math.max(norm(g), 1e-300);
       slope = dot(g, dir);
     }
-    // Backtracking line search with the Armijo condition.
+    // Weak Wolfe line search by bisection (Lewis & Overton): sufficient decrease (c1 = 1e-4) and
+    // curvature (c2 = 0.9), so every accepted step gives a usable correction pair.
     let step = 1;
+    let lo = 0;
+    let hi = Infinity;
     let fNew = Infinity;
-    for (let ls = 0; ls < 50; ls++) {
+    for (let ls = 0; ls < 60; ls++) {
       for (let i = 0; i < p; i++) xNew[i] = x[i] + step * dir[i];
       fNew = fg(xNew, gNew);
-      if (fNew <= f + 1e-4 * step * slope) break;
-      step *= 0.5;
+      if (!(fNew <= f + 1e-4 * step * slope)) hi = step;
+      else if (dot(gNew, dir) < 0.9 * slope) lo = step;
+      else break;
+      step = hi < Infinity ? (lo + hi) / 2 : 2 * lo;
     }
     if (!(fNew <= f)) return { x, f, iterations: iter, converged: false };
     const s = new Float64Array(p);

@@ -4,11 +4,17 @@ import { minimizeLbfgs } from './lbfgs.ts';
 
 /**
  * L2-regularised logistic regression with the semantics of sklearn's `LogisticRegression()`
- * defaults (penalty 'l2', C = 1, solver 'lbfgs', max_iter 100, tol 1e-4, fit_intercept, intercept
- * not penalised), used by the β-VAE score and by explicitness:
+ * defaults (penalty 'l2', C = 1, solver 'lbfgs', tol 1e-4, fit_intercept, intercept not
+ * penalised), used by the β-VAE score and by explicitness:
  *  - more than two classes: one multinomial (softmax) model over all classes;
  *  - two classes: a single binary logistic model (weights for class 0 pinned at zero).
  * The objective is sklearn's (≥ 1.2) scaling: mean log-loss + ‖W‖² / (2·C·n).
+ *
+ * Stopping uses sklearn's criteria (max |gradient| ≤ tol, or relative decrease ≤ 64·eps). The
+ * iteration cap is 1000 rather than sklearn's max_iter=100: sklearn counts scipy L-BFGS-B iterations
+ * (More–Thuente line search), which get further per iteration than this simpler L-BFGS, and a fit
+ * that hits the cap is unconverged in sklearn too (ConvergenceWarning). With the higher cap both
+ * stop on the same tolerance.
  */
 export interface LogisticRegressionParams {
   C: number;
@@ -16,7 +22,7 @@ export interface LogisticRegressionParams {
   tol: number;
 }
 
-export const LOGISTIC_DEFAULTS: LogisticRegressionParams = { C: 1, maxIter: 100, tol: 1e-4 };
+export const LOGISTIC_DEFAULTS: LogisticRegressionParams = { C: 1, maxIter: 1000, tol: 1e-4 };
 
 export class LogisticRegression {
   readonly params: LogisticRegressionParams;

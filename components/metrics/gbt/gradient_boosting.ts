@@ -71,8 +71,10 @@ export class GradientBoostingClassifier {
       ? Float64Array.of(Math.log(prior[1] / (1 - prior[1])))
       : Float64Array.from(prior, Math.log);
 
+    // Training scores and probabilities are column-major (cols × n): every pass below reads one
+    // class column sequentially.
     const raw = new Float64Array(n * cols);
-    for (let i = 0; i < n; i++) raw.set(this.initRaw, i * cols);
+    for (let k = 0; k < cols; k++) raw.fill(this.initRaw[k], k * n, (k + 1) * n);
     const data = presortFeatures(x, n, d);
     const ws = new TreeWorkspace(data);
     const leafOf = new Int32Array(n);
@@ -92,13 +94,13 @@ export class GradientBoostingClassifier {
       const stage: RegressionTree[] = [];
       for (let k = 0; k < cols; k++) {
         const positive = cols === 1 ? 1 : k;
-        for (let i = 0; i < n; i++) residual[i] = (labels.index[i] === positive ? 1 : 0) - prob[i * cols + k];
+        for (let i = 0; i < n; i++) residual[i] = (labels.index[i] === positive ? 1 : 0) - prob[k * n + i];
         const tree = fitRegressionTree(data, residual, treeParams, this.rng, ws, leafOf);
         // One Newton step per leaf: Σ residual / Σ p(1 − p).
         const num = new Float64Array(tree.nodeCount);
         const den = new Float64Array(tree.nodeCount);
         for (let i = 0; i < n; i++) {
-          const p = prob[i * cols + k];
+          const p = prob[k * n + i];
           num[leafOf[i]] += residual[i];
           den[leafOf[i]] += p * (1 - p);
         }
@@ -107,7 +109,7 @@ export class GradientBoostingClassifier {
           tree.value[node] = Math.abs(den[node]) < 1e-150 ? 0 : (num[node] * newtonScale) / den[node];
         }
         const lr = this.params.learningRate;
-        for (let i = 0; i < n; i++) raw[i * cols + k] += lr * tree.value[leafOf[i]];
+        for (let i = 0; i < n; i++) raw[k * n + i] += lr * tree.value[leafOf[i]];
         stage.push(tree);
       }
       this.stages.push(stage);
@@ -174,21 +176,21 @@ export class GradientBoostingClassifier {
   }
 }
 
-/** Class probabilities from raw scores: sigmoid for one column, softmax across columns otherwise. */
+/** Class probabilities from column-major raw scores: sigmoid for one column, softmax across columns otherwise. */
 function probabilities(raw: Float64Array, n: number, cols: number, out: Float64Array): void {
   if (cols === 1) {
     for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-raw[i]));
     return;
   }
-  for (let i = 0; i < n; i++) {
-    let mx = -Infinity;
-    for (let k = 0; k < cols; k++) mx = Math.max(mx, raw[i * cols + k]);
-    let z = 0;
-    for (let k = 0; k < cols; k++) {
-      const e = Math.exp(raw[i * cols + k] - mx);
-      out[i * cols + k] = e;
-      z += e;
+  const mx = new Float64Array(n).fill(-Infinity);
+  const z = new Float64Array(n);
+  for (let k = 0; k < cols; k++) for (let i = 0; i < n; i++) if (raw[k * n + i] > mx[i]) mx[i] = raw[k * n + i];
+  for (let k = 0; k < cols; k++) {
+    for (let i = 0; i < n; i++) {
+      const e = Math.exp(raw[k * n + i] - mx[i]);
+      out[k * n + i] = e;
+      z[i] += e;
     }
-    for (let k = 0; k < cols; k++) out[i * cols + k] /= z;
   }
+  for (let k = 0; k < cols; k++) for (let i = 0; i < n; i++) out[k * n + i] /= z[i];
 }
