@@ -95,7 +95,14 @@ async function remoteIdOf(localRoot: string, runId: string, client: MlflowRestCl
   const loc = findLocalRun(localRoot, runId)!;
   const known = loadState(loc.runDir, client.uri)?.remoteRunId;
   if (known) return known;
-  return (await syncRunInner(localRoot, runId, client, opts, visiting)).remoteRunId;
+  try {
+    return (await syncRunInner(localRoot, runId, client, opts, visiting)).remoteRunId;
+  } catch (e) {
+    // The parent exists remotely but failed later (say, on an artifact): the child only needs its id.
+    const created = loadState(loc.runDir, client.uri)?.remoteRunId;
+    if (created) return created;
+    throw e;
+  }
 }
 
 async function syncLocked(loc: LocalRunLocation, client: MlflowRestClient, opts: SyncOptions, parentRemote: string | null): Promise<RunSyncResult> {
