@@ -54,6 +54,7 @@ const convConfigs: { k: number; s: number; p: Padding2d; d: number; bias: boolea
   { k: 4, s: 1, p: 'same', d: 1, bias: true, h: 6, w: 5 }, // even kernel: asymmetric 'same'
   { k: 3, s: 3, p: [1, 2], d: 1, bias: true, h: 10, w: 7 },
   { k: 1, s: 1, p: 'valid', d: 1, bias: true, h: 4, w: 4 },
+  { k: 3, s: 2, p: 2, d: 2, bias: true, h: 9, w: 8 }, // stride and dilation together
 ];
 for (const c of convConfigs) {
   const conv = new Conv2d(3, 4, c.k, rng, { stride: c.s, padding: c.p, dilation: c.d, bias: c.bias });
@@ -93,7 +94,6 @@ for (const c of convTConfigs) {
       for (const s of [1, 2, 3]) {
         for (const p of [0, 1, 2]) {
           for (const d of [1, 2]) {
-            if (s > 1 && d > 1) continue; // tfjs cannot combine them
             if (h + 2 * p - d * (k - 1) - 1 >= 0) grid.push({ kind: 'conv', h, w: h + 1, k, s, p, d, op: 0 });
             for (let op = 0; op < Math.max(s, d); op++) {
               if ((h - 1) * s - 2 * p + d * (k - 1) + op + 1 > 0) grid.push({ kind: 'convT', h, w: h + 2, k, s, p, d, op });

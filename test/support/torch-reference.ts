@@ -46,3 +46,18 @@ export function runTorch(cases: Json[]): Json[] {
   if (r.status !== 0) throw new Error(`torch_reference.py failed (${r.status}):\n${r.stderr}`);
   return JSON.parse(r.stdout) as Json[];
 }
+
+/**
+ * Registers tfjs-core's gradients, which its Node entry leaves out. The registration module lives
+ * in framework/backends (another part of the project); when it is absent, gradient tests skip
+ * (and fail under CI=true).
+ */
+export async function loadTfjsGradients(): Promise<{ ok: boolean; reason: string }> {
+  const path = '../../framework/backends/tfjs-gradients.ts';
+  try {
+    await import(/* @vite-ignore */ path);
+    return { ok: true, reason: '' };
+  } catch (e) {
+    return { ok: false, reason: `gradient registration ${path} not loadable: ${(e as Error).message.split('\n')[0]}` };
+  }
+}

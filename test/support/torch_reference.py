@@ -204,6 +204,46 @@ def op_clip(c):
     return {"total": float(total), "grads": [p.grad.tolist() for p in params]}
 
 
+def _grad_forward(layer, L, c):
+    """Forward in PyTorch from leaves given in untangle layouts (converted inside the graph)."""
+    if layer == "linear":
+        y = F.linear(L["x"], L["weight"].T, L["bias"])
+        return F.relu(y) if c.get("activation") == "relu" else y
+    if layer == "conv2d":
+        y = F.conv2d(L["x"].permute(0, 3, 1, 2), L["weight"].permute(3, 2, 0, 1), L["bias"], stride=c["stride"],
+                     padding=pad_arg(c["padding"]), dilation=c["dilation"])
+        return y.permute(0, 2, 3, 1)
+    if layer == "conv_transpose2d":
+        y = F.conv_transpose2d(L["x"].permute(0, 3, 1, 2), L["weight"].permute(3, 2, 0, 1), L["bias"], stride=c["stride"],
+                               padding=c["padding"], output_padding=c["output_padding"], dilation=c["dilation"])
+        return y.permute(0, 2, 3, 1)
+    if layer == "group_norm":
+        y = F.group_norm(L["x"].permute(0, 3, 1, 2), c["groups"], L["weight"], L["bias"], eps=c["eps"])
+        return y.permute(0, 2, 3, 1)
+    if layer == "gelu":
+        return F.gelu(L["x"])
+    if layer in ("lstm", "gru"):
+        m = (torch.nn.LSTM if layer == "lstm" else torch.nn.GRU)(c["input"], c["hidden"], batch_first=True)
+        p = {f"{k}_l0": (L[k].T if k.startswith("weight") else L[k]) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+        out = torch.func.functional_call(m, p, (L["x"],))[0]
+        return out
+    if layer == "mha":
+        m = torch.nn.MultiheadAttention(c["channels"], c["heads"], batch_first=True)
+        p = {"in_proj_weight": L["qkv.weight"].T, "in_proj_bias": L["qkv.bias"],
+             "out_proj.weight": L["proj.weight"].T, "out_proj.bias": L["proj.bias"]}
+        x = L["x"]
+        return torch.func.functional_call(m, p, (x, x, x), {"need_weights": False})[0]
+    raise ValueError(layer)
+
+
+def op_grad(c):
+    """y = layer(leaves); gradients of sum(y * cotangent) w.r.t. every leaf, in untangle layouts."""
+    leaves = {k: t(v).requires_grad_() for k, v in c["tensors"].items()}
+    y = _grad_forward(c["layer"], leaves, c)
+    (y * t(c["cotangent"])).sum().backward()
+    return {"y": y.detach().tolist(), "grads": {k: v.grad.tolist() for k, v in leaves.items()}}
+
+
 OPS = {name[3:]: fn for name, fn in globals().items() if name.startswith("op_")}
 
 if __name__ == "__main__":
