@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { Rng } from '../framework/util/rng.ts';
 import { UntangleError } from '../framework/util/errors.ts';
 import {
-  Activation, BatchNorm2d, Conv2d, Dropout, GroupNorm, Linear, Module, Sequential, dropoutMask,
+  Activation, BatchNorm2d, Conv2d, Dropout, Embedding, GroupNorm, Linear, Module, Sequential, dropoutMask,
 } from '../components/nn/index.ts';
 
 class Encoder extends Module {
@@ -182,5 +182,28 @@ describe('Dropout', () => {
 
   it('needs an Rng in training mode', () => {
     expect(catchError(() => new Dropout(0.5).forward(tf.ones([2]))).code).toBe('nn.dropout.rng');
+  });
+});
+
+describe('Embedding and Sequential', () => {
+  it('Embedding looks up rows for indices of any shape', () => {
+    const emb = new Embedding(5, 3, new Rng(1));
+    const table = emb.weight.arraySync() as number[][];
+    const y = emb.forward(tf.tensor2d([[4, 0, 2], [1, 1, 3]], [2, 3], 'int32'));
+    expect(y.shape).toEqual([2, 3, 3]);
+    expect(y.arraySync()).toEqual([[table[4], table[0], table[2]], [table[1], table[1], table[3]]]);
+    expect(emb.forward([3]).arraySync()).toEqual([table[3]]);
+  });
+
+  it('Sequential chains its layers and hands the Rng to Dropout', () => {
+    const lin = new Linear(4, 4, new Rng(2));
+    const seq = new Sequential([lin, new Activation('relu'), new Dropout(0.5)]);
+    const x = tf.ones([3, 4]);
+    const want = tf.relu(lin.forward(x)).arraySync() as number[][];
+    const y = seq.forward(x, new Rng(9)).arraySync() as number[][];
+    const mask = dropoutMask([3, 4], 0.5, new Rng(9)).arraySync() as number[][];
+    y.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(want[i][j] * mask[i][j], 6)));
+    seq.eval();
+    expect(seq.forward(x).arraySync()).toEqual(want);
   });
 });
