@@ -220,6 +220,13 @@ def _grad_forward(layer, L, c):
     if layer == "group_norm":
         y = F.group_norm(L["x"].permute(0, 3, 1, 2), c["groups"], L["weight"], L["bias"], eps=c["eps"])
         return y.permute(0, 2, 3, 1)
+    if layer == "layer_norm":
+        return F.layer_norm(L["x"], [L["x"].shape[-1]], L["weight"], L["bias"], eps=c["eps"])
+    if layer == "batch_norm":
+        C = L["x"].shape[-1]
+        y = F.batch_norm(L["x"].permute(0, 3, 1, 2), torch.zeros(C), torch.ones(C), L["weight"], L["bias"],
+                         training=True, momentum=0.1, eps=c["eps"])
+        return y.permute(0, 2, 3, 1)
     if layer == "gelu":
         return F.gelu(L["x"])
     if layer in ("lstm", "gru"):
@@ -242,6 +249,23 @@ def op_grad(c):
     y = _grad_forward(c["layer"], leaves, c)
     (y * t(c["cotangent"])).sum().backward()
     return {"y": y.detach().tolist(), "grads": {k: v.grad.tolist() for k, v in leaves.items()}}
+
+
+def op_train_autoencoder(c):
+    """A tiny conv autoencoder (conv s2 + relu, convT s2, sigmoid) trained with Adam on MSE."""
+    P = {k: t(v).requires_grad_() for k, v in c["params"].items()}
+    opt = torch.optim.Adam(list(P.values()), lr=c["lr"])
+    x = t(c["x"]).permute(0, 3, 1, 2)
+    losses = []
+    for _ in range(c["steps"]):
+        h = F.relu(F.conv2d(x, P["enc.weight"].permute(3, 2, 0, 1), P["enc.bias"], stride=2, padding=1))
+        y = torch.sigmoid(F.conv_transpose2d(h, P["dec.weight"].permute(3, 2, 0, 1), P["dec.bias"], stride=2, padding=1))
+        loss = ((y - x) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+    return {"losses": losses, "params": {k: v.detach().tolist() for k, v in P.items()}}
 
 
 OPS = {name[3:]: fn for name, fn in globals().items() if name.startswith("op_")}
