@@ -9,6 +9,7 @@ import { lsCommand } from './commands/ls.ts';
 import { runsCommand } from './commands/runs.ts';
 import { evalCommand } from './commands/eval.ts';
 import { scoreCommand } from './commands/score.ts';
+import { syncCommand } from './commands/sync.ts';
 import type { ComponentRegistry } from '../registry/registry.ts';
 
 type Command = (args: ParsedArgs, registry: ComponentRegistry) => number | Promise<number>;
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   ls: { run: lsCommand, help: 'ls [model|loss|sampler|dataset|metric|optimizer|schedule|callback|launcher]' },
   runs: { run: (a) => runsCommand(a), help: 'runs [--store runs]' },
   eval: { run: evalCommand, help: 'eval RUN_ID [--metrics name,name]' },
+  sync: { run: (a) => syncCommand(a), help: 'sync [RUN_ID ...] [--uri http://host:5000] [--store runs]' },
   score: { run: (a) => scoreCommand(a), help: 'score --factor-sizes 4,4,4,3,4,5 --codes codes.npy [--metrics mig,dci,sap,modularity,betavae,factorvae] [--seed 0] [--json] [dci.num_train=1000]' },
 };
 
