@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { enableProdMode } from '@tensorflow/tfjs-core';
 import { parseArgs, type ParsedArgs } from './args.ts';
 import { createRegistry } from '../../registry.ts';
 import { UntangleError } from '../util/errors.ts';
@@ -33,6 +34,9 @@ function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Production mode: no per-op debug checks, and no "install tfjs-node" banner (backend selection
+  // already says which backend runs and why).
+  enableProdMode();
   try {
     const args = parseArgs(argv);
     if (args.command === 'help' || args.command === '--help' || args.command === '-h') {
