@@ -25,7 +25,8 @@ import { UntangleError } from '../util/errors.ts';
 
 const BACKEND = 'wasm';
 /** The stock kernels we build on (and, for the replaced ones, fall back to). */
-const BASE_KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Transpose', 'Slice', 'BatchMatMul', '_FusedMatMul'] as const;
+const SAME_PAD_KERNELS = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative'] as const;
+const BASE_KERNELS = ['Conv2DBackpropInput', 'Transpose', 'Slice', 'BatchMatMul', '_FusedMatMul', ...SAME_PAD_KERNELS] as const;
 type BaseKernel = (typeof BASE_KERNELS)[number];
 type Stock = Record<BaseKernel, KernelConfig>;
 
@@ -76,6 +77,9 @@ export function registerWasmTrainingKernels(): void {
   replace('Conv2DBackpropInput', (a) => conv2dBackpropInput(ops, wasmOf(a.backend), a.inputs, a.attrs), 'Conv2DBackpropInput');
   replace('BatchMatMul', (a) => matMul(ops, wasmOf(a.backend), a.inputs, a.attrs, 'BatchMatMul'), 'BatchMatMul');
   replace('_FusedMatMul', (a) => matMul(ops, wasmOf(a.backend), a.inputs, a.attrs, '_FusedMatMul'), '_FusedMatMul');
+  for (const name of SAME_PAD_KERNELS) {
+    replace(name, (a) => withExplicitSamePad(ops, wasmOf(a.backend), name, a.inputs, a.attrs), name);
+  }
 }
 
 /** True once registerWasmTrainingKernels() has run in this process. */
@@ -114,6 +118,35 @@ class WasmOps {
 }
 
 type Shape4 = [number, number, number, number];
+
+// ---------------------------------------------------------------------------------------------
+// 'same' padding as explicit pads. The stock wasm convolutions hand 'same' to XNNPACK as its
+// TensorFlow-SAME flag, which gives wrong outputs for some stride > kernel shapes (e.g. conv2d
+// [1,7,9,1] * [2,2,1,3], stride 3: all zeros). Passing the pads tfjs itself computes for 'same'
+// is the same arithmetic by definition and is always right.
+
+interface SamePadAttrs {
+  strides: number | [number, number];
+  dilations?: number | [number, number];
+  pad: unknown;
+  dataFormat?: string;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+function withExplicitSamePad(
+  ops: WasmOps, backend: BackendWasm, name: (typeof SAME_PAD_KERNELS)[number], inputs: NamedTensorInfoMap, rawAttrs: NamedAttrMap | undefined,
+): TensorInfo {
+  const attrs = rawAttrs as unknown as SamePadAttrs;
+  if (attrs.pad !== 'same' || attrs.dataFormat === 'NCHW') return ops.call(backend, name, inputs, attrs);
+  const x = input(inputs, 'x');
+  const filter = input(inputs, 'filter');
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as Shape4, filter.shape as Shape4, attrs.strides, attrs.dilations ?? 1, 'same', attrs.dimRoundingMode,
+    name === 'DepthwiseConv2dNative', 'channelsLast',
+  );
+  const { top, bottom, left, right } = info.padInfo;
+  return ops.call(backend, name, inputs, { ...attrs, pad: [[0, 0], [top, bottom], [left, right], [0, 0]] });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Conv2DBackpropFilter as one dilated XNNPACK conv.
@@ -354,8 +387,12 @@ function matMul(
       const out = ops.call(backend, name, { ...inputs, a: a2, b: b2 }, plain);
       return { ...out, shape: outShape };
     }
-    if (name === 'BatchMatMul' && (batchA === batchB || batchA === 1) && m * k * nOut >= BATCH_SPLIT_MIN_MACS) {
-      return batchSplit(ops, backend, a, b, batchA, batchB, m, k, nOut, outShape);
+    // A true batch: split it into 2-D products when that is faster, and always for a fused bias,
+    // which the stock _FusedMatMul applies wrongly when batch > 1 (measured against cpu).
+    const epilogue = name === '_FusedMatMul' && inputs.bias !== undefined;
+    const splittable = (batchA === batchB || batchA === 1) && foldableEpilogue(inputs, nOut);
+    if (splittable && (epilogue || m * k * nOut >= BATCH_SPLIT_MIN_MACS)) {
+      return batchSplit(ops, backend, name, inputs, plain, a, b, batchA, m, k, nOut, outShape);
     }
     return ops.call(backend, name, { ...inputs, a, b }, plain);
   } finally {
@@ -376,29 +413,27 @@ function foldableEpilogue(inputs: NamedTensorInfoMap, nOut: number): boolean {
 
 /** A batch of distinct products, each run as a 2-D XNNPACK matmul on copied slices. */
 function batchSplit(
-  ops: WasmOps, backend: BackendWasm, a: TensorInfo, b: TensorInfo,
-  batchA: number, batchB: number, m: number, k: number, nOut: number, outShape: number[],
+  ops: WasmOps, backend: BackendWasm, name: 'BatchMatMul' | '_FusedMatMul', inputs: NamedTensorInfoMap, attrs: object,
+  a: TensorInfo, b: TensorInfo, batchA: number, m: number, k: number, nOut: number, outShape: number[],
 ): TensorInfo {
-  const batch = Math.max(batchA, batchB);
+  const batch = tf.util.sizeFromShape(outShape.slice(0, -2));
   const out = backend.makeOutput(outShape, 'float32');
   const sizeA = m * k;
   const sizeB = k * nOut;
   const sizeO = m * nOut;
-  const ai = backend.makeOutput([m, k], 'float32');
-  const bi = backend.makeOutput([k, nOut], 'float32');
-  try {
-    for (let i = 0; i < batch; i++) {
-      const aOff = (batchA === 1 ? 0 : i) * sizeA;
-      const bOff = i * sizeB;
-      // Views are re-taken after every allocation: the wasm heap may have grown and moved.
-      (backend.typedArrayFromHeap(ai) as Float32Array).set((backend.typedArrayFromHeap(a) as Float32Array).subarray(aOff, aOff + sizeA));
-      (backend.typedArrayFromHeap(bi) as Float32Array).set((backend.typedArrayFromHeap(b) as Float32Array).subarray(bOff, bOff + sizeB));
-      const oi = ops.call(backend, 'BatchMatMul', { a: ai, b: bi }, { transposeA: false, transposeB: false });
-      (backend.typedArrayFromHeap(out) as Float32Array).set(backend.typedArrayFromHeap(oi) as Float32Array, i * sizeO);
-      ops.free(backend, oi);
-    }
-  } finally {
-    ops.free(backend, ai, bi);
+  const heap = (t: TensorInfo): Float32Array => backend.typedArrayFromHeap(t) as Float32Array;
+  for (let i = 0; i < batch; i++) {
+    // Fresh operand tensors every time: the wasm C++ caches the packed XNNPACK operator by the
+    // weight tensor's id, so refilling one buffer would silently reuse the first slice's weights.
+    // Views are taken after each allocation, because growing the wasm heap detaches old views.
+    const ai = backend.makeOutput([1, m, k], 'float32');
+    const bi = backend.makeOutput([1, k, nOut], 'float32');
+    const aOff = (batchA === 1 ? 0 : i) * sizeA;
+    heap(ai).set(heap(a).subarray(aOff, aOff + sizeA));
+    heap(bi).set(heap(b).subarray(i * sizeB, (i + 1) * sizeB));
+    const oi = ops.call(backend, name, { ...inputs, a: ai, b: bi }, attrs);
+    heap(out).set(heap(oi), i * sizeO);
+    ops.free(backend, ai, bi, oi);
   }
   return out;
 }
