@@ -126,8 +126,8 @@ interface MatSpec {
 const matSpecs: MatSpec[] = [
   { a: [7, 5], b: [5, 6] },
   { a: [3, 7, 5], b: [3, 5, 6] }, // true batch, below the split threshold
-  { a: [4, 40, 33], b: [4, 33, 36] }, // true batch, split into 2-D XNNPACK products
-  { a: [1, 40, 33], b: [4, 33, 36] }, // a broadcast over a batch of b
+  { a: [4, 48, 40], b: [4, 40, 44] }, // true batch, split into 2-D XNNPACK products
+  { a: [1, 48, 40], b: [4, 40, 44] }, // a broadcast over a batch of b
   { a: [3, 7, 5], b: [5, 6] }, // b shared: rows folded into one 2-D product
   { a: [3, 7, 5], b: [1, 5, 6] },
   { a: [2, 3, 7, 5], b: [2, 3, 5, 6] }, // rank 4

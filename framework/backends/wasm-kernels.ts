@@ -20,6 +20,7 @@ import type {
   BatchMatMulAttrs,
   _FusedMatMulAttrs,
 } from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm'; // registers the wasm backend and its stock kernels, which these build on
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { UntangleError } from '../util/errors.ts';
 
@@ -41,7 +42,24 @@ type GlobalWithStock = typeof globalThis & { [STOCK_KEY]?: Stock };
 /** Bumped whenever a kernel's numerics change; recorded in the run fingerprint. */
 export const WASM_TRAINING_KERNELS_VERSION = 'untangle-wasm-train-1';
 
-export function registerWasmTrainingKernels(): void {
+/** The independent groups of kernels; all are on by default (benchmarks compare subsets). */
+export interface WasmKernelParts {
+  /** Conv2DBackpropFilter (missing from stock wasm: without it no conv net trains). */
+  filterGrad: boolean;
+  /** Conv2DBackpropInput as a sub-pixel conv. */
+  inputGrad: boolean;
+  /** BatchMatMul / _FusedMatMul on the XNNPACK path. */
+  matMul: boolean;
+  /** Conv2D / FusedConv2D / DepthwiseConv2dNative with 'same' passed as explicit pads. */
+  samePad: boolean;
+}
+
+/**
+ * Registers the training kernels over the stock wasm ones. Idempotent: the first call in a
+ * process decides; later calls do nothing. Call before or after the wasm backend initialises.
+ */
+export function registerWasmTrainingKernels(parts: Partial<WasmKernelParts> = {}): void {
+  const want: WasmKernelParts = { filterGrad: true, inputGrad: true, matMul: true, samePad: true, ...parts };
   const g = globalThis as GlobalWithStock;
   if (g[STOCK_KEY]) return; // already registered in this process
   const stock = {} as Stock;
@@ -73,12 +91,18 @@ export function registerWasmTrainingKernels(): void {
     });
   };
   const ops = new WasmOps(stock);
-  replace('Conv2DBackpropFilter', (a) => conv2dBackpropFilter(ops, wasmOf(a.backend), a.inputs, a.attrs));
-  replace('Conv2DBackpropInput', (a) => conv2dBackpropInput(ops, wasmOf(a.backend), a.inputs, a.attrs), 'Conv2DBackpropInput');
-  replace('BatchMatMul', (a) => matMul(ops, wasmOf(a.backend), a.inputs, a.attrs, 'BatchMatMul'), 'BatchMatMul');
-  replace('_FusedMatMul', (a) => matMul(ops, wasmOf(a.backend), a.inputs, a.attrs, '_FusedMatMul'), '_FusedMatMul');
-  for (const name of SAME_PAD_KERNELS) {
-    replace(name, (a) => withExplicitSamePad(ops, wasmOf(a.backend), name, a.inputs, a.attrs), name);
+  if (want.filterGrad) replace('Conv2DBackpropFilter', (a) => conv2dBackpropFilter(ops, wasmOf(a.backend), a.inputs, a.attrs));
+  if (want.inputGrad) {
+    replace('Conv2DBackpropInput', (a) => conv2dBackpropInput(ops, wasmOf(a.backend), a.inputs, a.attrs), 'Conv2DBackpropInput');
+  }
+  if (want.matMul) {
+    replace('BatchMatMul', (a) => matMul(ops, wasmOf(a.backend), a.inputs, a.attrs, 'BatchMatMul'), 'BatchMatMul');
+    replace('_FusedMatMul', (a) => matMul(ops, wasmOf(a.backend), a.inputs, a.attrs, '_FusedMatMul'), '_FusedMatMul');
+  }
+  if (want.samePad) {
+    for (const name of SAME_PAD_KERNELS) {
+      replace(name, (a) => withExplicitSamePad(ops, wasmOf(a.backend), name, a.inputs, a.attrs), name);
+    }
   }
 }
 
@@ -353,8 +377,12 @@ function interleaveIndex(len: number, s: number, plan: AxisPlan): Int32Array {
 // MatMul: the wasm C++ uses XNNPACK only for an untransposed 2-D product, so transpose operands
 // explicitly, fold a batch into rows when `b` is shared, and split a true batch into 2-D products.
 
-/** Below this many multiply-adds per batch entry the per-call XNNPACK setup costs more than it saves. */
-const BATCH_SPLIT_MIN_MACS = 32 * 32 * 32;
+/**
+ * Below this many multiply-adds per batch entry, the per-slice copies and XNNPACK operator setup
+ * cost more than the scalar loop (measured, batch 8 of d×d×d: d=32 split 0.70 ms vs 0.28 ms stock;
+ * d=48 1.4 vs 2.1 ms; d=128 8 vs 31 ms).
+ */
+const BATCH_SPLIT_MIN_MACS = 40 * 40 * 40;
 
 function matMul(
   ops: WasmOps,
