@@ -2,7 +2,8 @@
  * The wasm training kernels against the pure-JS cpu backend, which implements every kernel
  * directly from its definition: same inputs (drawn from Rng), same ops, compare every output.
  * Tolerance: max |wasm − cpu| / max |cpu| ≤ 1e-5 for unit cases (float32 sums in a different
- * order give ~1e-7..1e-6); 1e-4 for the whole autoencoder, whose gradients pass through ~20 ops.
+ * order give ~1e-7..5e-7 here); 2e-5 for the whole autoencoder, whose gradients pass through ~20
+ * ops (measured worst 2.1e-6).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
@@ -19,7 +20,7 @@ interface Case {
 }
 
 const UNIT_TOL = 1e-5;
-const AE_TOL = 1e-4;
+const AE_TOL = 2e-5;
 
 function rand(shape: number[], seed: number): tf.Tensor {
   return tf.tensor(new Rng(seed).fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), -1, 1), shape);
