@@ -63,6 +63,7 @@ function convSpecs(): ConvSpec[] {
   specs.push({ xs: [2, 7, 7, 2], k: [1, 1], co: 3, s: [3, 2], pad: 'same' });
   specs.push({ xs: [1, 4, 4, 3], k: [4, 4], co: 2, s: [2, 2], pad: 'valid' });
   specs.push({ xs: [2, 16, 16, 8], k: [4, 4], co: 16, s: [2, 2], pad: 'same' }); // the AE's layer shape
+  specs.push({ xs: [1, 1, 5, 2], k: [2, 2], co: 3, s: [3, 1], pad: [[0, 0], [3, 0], [0, 0], [0, 0]] }); // taps only in padding rows
   return specs;
 }
 

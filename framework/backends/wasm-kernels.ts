@@ -25,8 +25,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { UntangleError } from '../util/errors.ts';
 
 const BACKEND = 'wasm';
-/** The stock kernels we build on (and, for the replaced ones, fall back to). */
 const SAME_PAD_KERNELS = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative'] as const;
+/** The stock kernels we build on (and, for the replaced ones, fall back to). */
 const BASE_KERNELS = ['Conv2DBackpropInput', 'Transpose', 'Slice', 'BatchMatMul', '_FusedMatMul', ...SAME_PAD_KERNELS] as const;
 type BaseKernel = (typeof BASE_KERNELS)[number];
 type Stock = Record<BaseKernel, KernelConfig>;
@@ -70,7 +70,7 @@ export function registerWasmTrainingKernels(parts: Partial<WasmKernelParts> = {}
         'wasm_kernel_missing',
         `the wasm backend has no '${name}' kernel to build the training kernels on`,
         { kernel: name, tfjsCore: tf.version_core },
-        "import '@tensorflow/tfjs-backend-wasm' (4.22.0) before registering the training kernels",
+        "install @tensorflow/tfjs-backend-wasm 4.22.0, the version these kernels are written against",
       );
     }
     stock[name] = k;
@@ -203,6 +203,12 @@ function conv2dBackpropFilter(ops: WasmOps, backend: BackendWasm, inputs: NamedT
   const [n, h, w, c] = x.shape;
   const bottom = kh + sh * (info.outHeight - 1) - h - top;
   const right = kw + sw * (info.outWidth - 1) - w - left;
+  if (h + Math.min(bottom, 0) <= 0 || w + Math.min(right, 0) <= 0) {
+    // Every tap of every output lies in the padding (explicit pads larger than the image): dW = 0.
+    const zeros = backend.makeOutput(attrs.filterShape, 'float32');
+    backend.typedArrayFromHeap(zeros).fill(0);
+    return zeros;
+  }
   const toFree: TensorInfo[] = [];
   if (bottom < 0 || right < 0) {
     x = ops.call(backend, 'Slice', { x }, { begin: [0, 0, 0, 0], size: [n, h + Math.min(bottom, 0), w + Math.min(right, 0), c] });
