@@ -1,0 +1,32 @@
+/**
+ * tfjs-core's gradient functions (Conv2D -> Conv2DBackpropInput/Filter, Relu -> Step, ...) are
+ * not in its CommonJS bundle (dist/tf-core.node.js, which `import '@tensorflow/tfjs-core'` gets
+ * under Node); they ship only as extensionless ES modules (dist/register_all_gradients.js), which
+ * Node's ESM loader refuses. We install a resolve hook that adds the missing `.js` for files inside
+ * tfjs-core/dist, then import the registration module once. The ES copy shares tfjs' engine,
+ * Tensor class and gradient registry with the CommonJS copy through tfjs' global namespace, so
+ * the registered gradients apply to every tensor.
+ */
+import { register } from 'node:module';
+import { getGradient } from '@tensorflow/tfjs-core';
+
+const HOOKS = `
+export async function resolve(specifier, context, next) {
+  const parent = context.parentURL ?? '';
+  if (parent.includes('/@tensorflow/tfjs-core/dist/') && specifier.startsWith('.') && !specifier.endsWith('.js')) {
+    try { return await next(specifier + '.js', context); } catch { /* a directory or a real extension: fall through */ }
+  }
+  return next(specifier, context);
+}`;
+
+let loaded: Promise<void> | null = null;
+
+/** Registers every tfjs-core gradient (idempotent). */
+export function registerAllGradients(): Promise<void> {
+  if (getGradient('Mean')) return Promise.resolve();
+  loaded ??= (async () => {
+    register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, import.meta.url);
+    await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+  })();
+  return loaded;
+}
