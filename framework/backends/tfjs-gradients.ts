@@ -5,7 +5,8 @@
  * Node's ESM loader refuses. We install a resolve hook that adds the missing `.js` for files inside
  * tfjs-core/dist, then import the registration module once. The ES copy shares tfjs' engine,
  * Tensor class and gradient registry with the CommonJS copy through tfjs' global namespace, so
- * the registered gradients apply to every tensor.
+ * the registered gradients apply to every tensor. The chained-op
+ * methods (tensor.reshape() etc.) some gradients use are loaded the same way.
  */
 import { register } from 'node:module';
 import { getGradient } from '@tensorflow/tfjs-core';
@@ -27,6 +28,8 @@ export function registerAllGradients(): Promise<void> {
   loaded ??= (async () => {
     register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, import.meta.url);
     await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+    // Some gradients (Prod's, for one) call chained tensor methods (x.reshape()).
+    await import('@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js');
   })();
   return loaded;
 }

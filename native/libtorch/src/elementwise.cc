@@ -61,7 +61,8 @@ static const BinaryOp kBinary[] = {
   {"sub", [](const at::Tensor& a, const at::Tensor& b) { return at::sub(a, b); }},
   {"mul", [](const at::Tensor& a, const at::Tensor& b) { return at::mul(a, b); }},
   {"div", [](const at::Tensor& a, const at::Tensor& b) { return at::div(a, b); }},
-  {"floor_div", [](const at::Tensor& a, const at::Tensor& b) { return at::floor_divide(a, b); }},
+  // tfjs FloorDiv always yields int32.
+  {"floor_div", [](const at::Tensor& a, const at::Tensor& b) { return at::floor_divide(a, b).to(at::kInt); }},
   {"mod", [](const at::Tensor& a, const at::Tensor& b) { return at::remainder(a, b); }},
   {"pow", [](const at::Tensor& a, const at::Tensor& b) { return at::pow(a, b); }},
   {"maximum", [](const at::Tensor& a, const at::Tensor& b) { return at::maximum(a, b); }},

@@ -147,13 +147,15 @@ UT_FN(PoolGrad) {
       dx = at::max_pool2d_with_indices_backward(dy, xp, ps.k, ps.s, {0, 0}, {1, 1}, false, std::get<1>(r));
       dx = dx.slice(2, ps.p.t, ps.p.t + x.size(2)).slice(3, ps.p.l, ps.p.l + x.size(3));
     }
-  } else if (ps.direct()) {
-    dx = at::avg_pool2d_backward(dy, x, ps.k, ps.s, {ps.p.t, ps.p.l}, false, false, c10::nullopt);
   } else {
-    auto xp = padNCHW(x, ps.p);
-    auto g = dy * double(ps.k[0] * ps.k[1]) / avgCounts(x, ps);
-    dx = at::avg_pool2d_backward(g, xp, ps.k, ps.s, {0, 0}, false, true, c10::nullopt);
-    dx = dx.slice(2, ps.p.t, ps.p.t + x.size(2)).slice(3, ps.p.l, ps.p.l + x.size(3));
+    // tfjs' AvgPoolGrad spreads dy / (kh*kw) over every window, padding included, although its
+    // forward averages real elements only; we follow tfjs so all backends train identically.
+    if (ps.direct()) {
+      dx = at::avg_pool2d_backward(dy, x, ps.k, ps.s, {ps.p.t, ps.p.l}, false, true, c10::nullopt);
+    } else {
+      dx = at::avg_pool2d_backward(dy, padNCHW(x, ps.p), ps.k, ps.s, {0, 0}, false, true, c10::nullopt);
+      dx = dx.slice(2, ps.p.t, ps.p.t + x.size(2)).slice(3, ps.p.l, ps.p.l + x.size(3));
+    }
   }
   return ret(env, toNHWC(dx));
   UT_CATCH

@@ -22,7 +22,7 @@ export const layoutKernels: KernelTable = {
     return reshapeTo(b, x, shape);
   },
   ExpandDims: (inputs, b, attrs) => {
-    const x = input(inputs, 'x');
+    const x = input(inputs, 'input');
     let dim = attrNum(attrs, 'dim');
     if (dim < 0) dim += x.shape.length + 1;
     const shape = x.shape.slice();
