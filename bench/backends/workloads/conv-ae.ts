@@ -31,7 +31,7 @@ export function buildConvAE(seed: number, size = 64): ConvAE {
   const forward = (x: tf.Tensor4D): tf.Tensor4D => {
     const n = x.shape[0];
     let h: tf.Tensor4D = x;
-    for (let i = 0; i < 4; i++) h = tf.relu(tf.add(tf.conv2d(h, p[`enc${i}.w`] as tf.Tensor4D, 2, 'same'), p[`enc${i}.b`]));
+    for (let i = 0; i < 4; i++) h = tf.relu(tf.add(tf.conv2d(h, p[`enc${i}.w`] as tf.Tensor4D, 2, 'same'), p[`enc${i}.b`])) as tf.Tensor4D;
     const dense = (z: tf.Tensor2D, name: string, relu: boolean): tf.Tensor2D => {
       const y = tf.add(tf.matMul(z, p[`${name}.w`] as tf.Tensor2D), p[`${name}.b`]) as tf.Tensor2D;
       return relu ? tf.relu(y) : y;
