@@ -18,7 +18,7 @@ import { buildUNet, timestepFeatures } from './workloads/unet.ts';
 
 const arg = (k: string, d: string) => { const i = process.argv.indexOf(`--${k}`); return i >= 0 ? process.argv[i + 1] : d; };
 const backend = arg('backend', 'libtorch');
-const steps = Number(arg('steps', '10'));
+const steps = Number(process.argv.lastIndexOf('--steps') >= 0 ? process.argv[process.argv.lastIndexOf('--steps') + 1] : '10');
 const aeBatch = Number(arg('ae-batch', '32'));
 const median = (a: number[]) => { const s = [...a].sort((p, q) => p - q); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
 

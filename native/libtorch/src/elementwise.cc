@@ -131,8 +131,13 @@ UT_FN(Step) {
   UT_TRY
   Args a(env, info, 2);
   auto x = asFloat(a.t(0));
-  auto y = at::where(x > 0, at::ones_like(x), at::full_like(x, a.d(1)));
-  return ret(env, at::where(at::isnan(x), x, y));
+  double alpha = a.d(1);
+  // One compare and one cast for the common case (ReLU's gradient calls Step(x, 0) on every
+  // activation); NaN inputs, rare, are patched afterwards.
+  at::Tensor y = (x > 0).to(x.scalar_type());
+  if (alpha != 0) y.add_((x <= 0).to(x.scalar_type()), alpha);
+  if (at::isnan(x).any().item<bool>()) y = at::where(at::isnan(x), x, y);
+  return ret(env, y);
   UT_CATCH
 }
 // clip(x, lo, hi)
