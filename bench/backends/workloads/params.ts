@@ -14,15 +14,19 @@ export function initValues(rng: Rng, shape: number[], fanIn: number): Float32Arr
   return rng.fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), -bound, bound);
 }
 
+/** tfjs variable names are global: each model instance gets its own prefix. */
+let instances = 0;
+
 export class ParamBuilder {
   readonly params: Params = {};
   /** Raw initial values by name, for export to the PyTorch reference. */
   readonly initial: Record<string, { shape: number[]; values: Float32Array }> = {};
+  private readonly prefix = `m${instances++}/`;
   constructor(private readonly rng: Rng) {}
   add(name: string, shape: number[], fanIn: number, fill?: number): tf.Variable {
     const values = fill === undefined ? initValues(this.rng, shape, fanIn) : new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(fill);
     this.initial[name] = { shape, values };
-    const v = tf.variable(tf.tensor(values, shape), true, name);
+    const v = tf.variable(tf.tensor(values, shape), true, this.prefix + name);
     this.params[name] = v;
     return v;
   }

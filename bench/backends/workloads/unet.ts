@@ -36,9 +36,10 @@ export function groupNorm(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, gro
 
 const silu = <T extends tf.Tensor>(x: T): T => tf.mul(x, tf.sigmoid(x)) as T;
 
-export function buildUNet(seed: number): UNet {
+/** `base` channels (a multiple of 8, for GroupNorm's 8 groups); the image size is set by the input. */
+export function buildUNet(seed: number, base: number = UNET.base): UNet {
   const pb = new ParamBuilder(new Rng(seed));
-  const { base, groups, temb } = UNET;
+  const { groups, temb } = UNET;
   const conv = (n: string, k: number, cin: number, cout: number) => { pb.add(`${n}.w`, [k, k, cin, cout], k * k * cin); pb.add(`${n}.b`, [cout], k * k * cin); };
   const dense = (n: string, cin: number, cout: number) => { pb.add(`${n}.w`, [cin, cout], cin); pb.add(`${n}.b`, [cout], cin); };
   const norm = (n: string, c: number) => { pb.add(`${n}.g`, [c], 1, 1); pb.add(`${n}.b`, [c], 1, 0); };
