@@ -10,7 +10,8 @@ static at::Tensor toNHWC(const at::Tensor& x) { return x.permute({0, 2, 3, 1}); 
 
 // tfjs filters are [kh, kw, in, out] (depthwise: [kh, kw, C, multiplier]); libtorch wants OIHW.
 static at::Tensor weightOIHW(const at::Tensor& w, bool depthwise) {
-  if (!depthwise) return w.permute({3, 2, 0, 1});
+  // A compact OIHW copy (kilobytes) lets oneDNN take its usual weight path.
+  if (!depthwise) return w.permute({3, 2, 0, 1}).contiguous();
   return w.reshape({w.size(0), w.size(1), w.size(2) * w.size(3), 1}).permute({2, 3, 0, 1});
 }
 static at::Tensor weightTfjs(const at::Tensor& w, bool depthwise, const std::vector<int64_t>& tfShape) {
@@ -58,13 +59,26 @@ UT_FN(ConvBackpropInput) {
   auto s = a.ints(2);
   auto p = pads4(a, 4);
   int64_t N = s[0], H = s[1], W = s[2], C = s[3];
+  auto st = a.ints(3), dl = a.ints(5);
+  int64_t groups = dw ? C : 1;
+  if (p.symmetric()) {
+    // The input gradient of a convolution is the transposed convolution with the same weight;
+    // libtorch's conv_transpose2d (oneDNN deconvolution) is faster than convolution_backward.
+    // output_padding restores rows the strided forward never reached.
+    int64_t oph = H - ((dy.size(2) - 1) * st[0] - 2 * p.t + dl[0] * (w.size(2) - 1) + 1);
+    int64_t opw = W - ((dy.size(3) - 1) * st[1] - 2 * p.l + dl[1] * (w.size(3) - 1) + 1);
+    if (oph >= 0 && opw >= 0 && oph < std::max(st[0], dl[0]) && opw < std::max(st[1], dl[1])) {
+      auto dx = at::conv_transpose2d(dy, w, {}, st, {p.t, p.l}, {oph, opw}, groups, dl);
+      return ret(env, toNHWC(dx));
+    }
+  }
   std::vector<int64_t> pad = {p.t, p.l};
   int64_t Hp = H, Wp = W;
   if (!p.symmetric()) { Hp += p.t + p.b; Wp += p.l + p.r; pad = {0, 0}; }
   // Only the input's sizes and layout matter for the input gradient: an uninitialised stand-in.
   auto standIn = at::empty({N, C, Hp, Wp}, dy.options().memory_format(at::MemoryFormat::ChannelsLast));
-  auto res = at::convolution_backward(dy, standIn, w, c10::nullopt, a.ints(3), pad, a.ints(5), false, {0, 0},
-                                      dw ? C : 1, {true, false, false});
+  auto res = at::convolution_backward(dy, standIn, w, c10::nullopt, st, pad, dl, false, {0, 0}, groups,
+                                      {true, false, false});
   at::Tensor dx = std::get<0>(res);
   if (!p.symmetric()) dx = dx.slice(2, p.t, p.t + H).slice(3, p.l, p.l + W);
   return ret(env, toNHWC(dx));
