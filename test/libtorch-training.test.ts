@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { buildConvAE } from '../bench/backends/workloads/conv-ae.ts';
 import { Adam, mse, trainStep } from '../bench/backends/workloads/params.ts';
+import { setLibtorchThreads } from '../framework/backends/libtorch/index.ts';
 import { Rng } from '../framework/util/rng.ts';
 import { available, mustExist, registration } from './libtorch-harness.ts';
 
@@ -81,6 +82,11 @@ describe.skipIf(!available)('libtorch backend data and training', () => {
     const b = await train('libtorch', 4);
     expect(b.losses).toEqual(a.losses);
     a.weights.forEach((w, i) => expect(Buffer.from(b.weights[i].buffer).equals(Buffer.from(w.buffer)), `weight ${i}`).toBe(true));
+  });
+
+  it('changes the intra-op thread count on request', () => {
+    expect(setLibtorchThreads(2)).toBe(2);
+    expect(setLibtorchThreads(1)).toBe(1);
   });
 
   it('reports its versions', () => {
