@@ -1,55 +1,43 @@
 /**
- * Makes tfjs-core trainable: registers every tfjs-core gradient and chained op (`x.square()`)
- * with the global engine. tfjs-core's Node entry (dist/tf-core.node.js) registers neither; only
- * its ESM sources do (dist/register_all_gradients.js), and Node cannot import those directly
- * (extensionless imports in a CommonJS package). The umbrella @tensorflow/tfjs package would pull
- * in ~290 MB of layers/converter/data/webgl for this, so instead the two registration entry points
- * are bundled once with esbuild, from the installed tfjs-core, into node_modules/.cache. The bundle
- * has its own copy of the op code it needs, but every piece of tfjs state it touches (engine,
- * kernel and gradient registries) lives on globalThis and is shared with the main copy.
- *
- * Importing this module is enough; selectBackend() does it.
+ * tfjs-core's gradient functions (Conv2D -> Conv2DBackpropInput/Filter, Relu -> Step, ...) are
+ * not in its CommonJS bundle (dist/tf-core.node.js, which `import '@tensorflow/tfjs-core'` gets
+ * under Node); they ship only as extensionless ES modules (dist/register_all_gradients.js), which
+ * Node's ESM loader refuses. We install a resolve hook that adds the missing `.js` for files inside
+ * tfjs-core/dist, then import the registration module once. The ES copy shares tfjs' engine,
+ * Tensor class and gradient registry with the CommonJS copy through tfjs' global namespace, so
+ * the registered gradients apply to every tensor. The chained-op
+ * methods (tensor.reshape() etc.) some gradients use are loaded the same way.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { buildSync } from 'esbuild';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { register } from 'node:module';
+import { getGradient } from '@tensorflow/tfjs-core';
 
-const require = createRequire(import.meta.url);
-const coreDir = dirname(dirname(require.resolve('@tensorflow/tfjs-core')));
-const version = String((JSON.parse(readFileSync(join(coreDir, 'package.json'), 'utf8')) as { version: string }).version);
+const HOOKS = `
+export async function resolve(specifier, context, next) {
+  const parent = context.parentURL ?? '';
+  if (parent.includes('/@tensorflow/tfjs-core/dist/') && specifier.startsWith('.') && !specifier.endsWith('.js')) {
+    try { return await next(specifier + '.js', context); } catch { /* a directory or a real extension: fall through */ }
+  }
+  return next(specifier, context);
+}`;
 
-/** Path of the registration bundle for the installed tfjs-core, built on first use. */
-export function gradientBundle(): string {
-  const cacheDir = join(coreDir, '..', '..', '.cache', 'untangle');
-  const out = join(cacheDir, `tfjs-core-${version}-gradients.mjs`);
-  if (existsSync(out)) return out;
-  mkdirSync(cacheDir, { recursive: true });
-  const tmp = `${out}.${process.pid}.tmp`;
-  buildSync({
-    stdin: {
-      contents: [
-        `import '${join(coreDir, 'dist/register_all_gradients.js')}';`,
-        `import '${join(coreDir, 'dist/public/chained_ops/register_all_chained_ops.js')}';`,
-      ].join('\n'),
-      resolveDir: coreDir,
-      loader: 'js',
-    },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    outfile: tmp,
-    logLevel: 'warning',
-  });
-  renameSync(tmp, out);
-  return out;
+let loaded: Promise<void> | null = null;
+
+/** Registers every tfjs-core gradient (idempotent). */
+export function registerAllGradients(): Promise<void> {
+  if (getGradient('Mean')) return Promise.resolve();
+  loaded ??= (async () => {
+    register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, import.meta.url);
+    await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+    // Some gradients (Prod's, for one) call chained tensor methods (x.reshape()).
+    await import('@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js');
+  })();
+  return loaded;
 }
 
-await import(pathToFileURL(gradientBundle()).href);
+// Importing this module is enough: every entry point that trains (selectBackend) imports it.
+await registerAllGradients();
 
-/** True when the gradients tfjs-core ships are registered (a cheap sanity check for fingerprints). */
+/** True when the gradients tfjs-core ships are registered (a cheap sanity check). */
 export function tfjsGradientsRegistered(): boolean {
-  return tf.getGradient('Conv2D') !== undefined && tf.getGradient('BatchMatMul') !== undefined;
+  return getGradient('Conv2D') !== undefined && getGradient('BatchMatMul') !== undefined;
 }

@@ -1,0 +1,56 @@
+/**
+ * Builds the libtorch kernel set (table-generated elementwise kernels plus the hand-written
+ * ones) and registers it with tfjs. Every other kernel tfjs knows gets a stub that raises an
+ * UntangleError naming the kernel, instead of tfjs' generic "not registered" message.
+ */
+import { getKernel, getKernelsForBackend, registerKernel } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { UntangleError } from '../../util/errors.ts';
+import type { LibtorchBackend } from './backend.ts';
+import { BINARY_KERNELS, UNARY_KERNELS } from './kernel-table.ts';
+import { convKernels } from './kernels/conv.ts';
+import { layoutKernels } from './kernels/layout.ts';
+import { mathKernels } from './kernels/math.ts';
+import { input, type KernelTable } from './kernels/types.ts';
+
+export const BACKEND_NAME = 'libtorch';
+
+const tableKernels: KernelTable = {
+  ...Object.fromEntries(Object.entries(UNARY_KERNELS).map(([name, op]) => [name,
+    ((inputs, b) => b.out(b.native.unary(b.unaryCode(op), b.h(input(inputs, 'x'))))) as KernelTable[string]])),
+  ...Object.fromEntries(Object.entries(BINARY_KERNELS).map(([name, [op, a, c]]) => [name,
+    ((inputs, b) => b.out(b.native.binary(b.binaryCode(op), b.h(input(inputs, a)), b.h(input(inputs, c))))) as KernelTable[string]])),
+};
+
+/** Every kernel the libtorch backend implements, by tfjs kernel name. */
+export const LIBTORCH_KERNELS: KernelTable = { ...tableKernels, ...mathKernels, ...convKernels, ...layoutKernels };
+
+export function implementedKernels(): string[] { return Object.keys(LIBTORCH_KERNELS).sort(); }
+
+let registered = false;
+
+export function registerLibtorchKernels(): void {
+  if (registered) return;
+  registered = true;
+  for (const [kernelName, k] of Object.entries(LIBTORCH_KERNELS)) {
+    const config: KernelConfig = {
+      kernelName,
+      backendName: BACKEND_NAME,
+      kernelFunc: ({ inputs, backend, attrs }) => k(inputs, backend as LibtorchBackend, attrs ?? {}) as TensorInfo | TensorInfo[],
+    };
+    registerKernel(config);
+  }
+  // Stubs for the rest of what tfjs can dispatch (the cpu backend's kernel list is the census).
+  for (const { kernelName } of getKernelsForBackend('cpu')) {
+    if (getKernel(kernelName, BACKEND_NAME)) continue;
+    registerKernel({
+      kernelName,
+      backendName: BACKEND_NAME,
+      kernelFunc: () => {
+        throw new UntangleError('LIBTORCH_KERNEL_MISSING', `kernel '${kernelName}' is not implemented on the libtorch backend`,
+          { kernel: kernelName }, 'use runtime.backend: wasm (or cpu) for this model, or add the kernel to framework/backends/libtorch');
+      },
+    });
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Shared harness of the libtorch tests: registers the backend once, decides skip/fail (tests skip
+ * only when libtorch is absent, with a visible message; with CI=true an absent libtorch fails),
+ * and runs the same computation on the cpu backend and on libtorch for comparison.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { registerLibtorch } from '../framework/backends/libtorch/index.ts';
+import { Rng } from '../framework/util/rng.ts';
+
+export const registration = await registerLibtorch();
+export const available = registration.ok;
+export const mustExist = process.env.CI === 'true';
+if (!available) {
+  console.warn(`\n[libtorch tests] ${mustExist ? 'FAILING (CI=true)' : 'SKIPPED'}: ${registration.reason}\n`);
+}
+
+export interface Result { shape: number[]; dtype: string; values: Float32Array }
+
+/** Deterministic inputs: the same calls give the same values on every backend. */
+export class Gen {
+  private readonly rng: Rng;
+  constructor(seed: number) { this.rng = new Rng(seed); }
+  randn(shape: number[], scale = 1): tf.Tensor {
+    const n = shape.reduce((a, b) => a * b, 1);
+    return tf.tensor(this.rng.fillNormal(new Float32Array(n), 0, scale), shape);
+  }
+  uniform(shape: number[], lo: number, hi: number): tf.Tensor {
+    return tf.tensor(this.rng.fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), lo, hi), shape);
+  }
+  ints(shape: number[], n: number): tf.Tensor {
+    const v = new Int32Array(shape.reduce((a, b) => a * b, 1)).map(() => this.rng.int(n));
+    return tf.tensor(v, shape, 'int32');
+  }
+  bools(shape: number[]): tf.Tensor {
+    const v = new Uint8Array(shape.reduce((a, b) => a * b, 1)).map(() => this.rng.int(2));
+    return tf.tensor(v, shape, 'bool');
+  }
+}
+
+function seedOf(name: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619) >>> 0;
+  return h;
+}
+
+/** Runs `fn` on `backend` with inputs from a Gen seeded by `name`; returns every output's values. */
+export async function runOn(backend: string, name: string, fn: (g: Gen) => tf.Tensor | tf.Tensor[]): Promise<Result[]> {
+  await tf.setBackend(backend);
+  const outs = tf.tidy(() => [fn(new Gen(seedOf(name)))].flat());
+  const res = outs.map((t) => ({ shape: t.shape, dtype: t.dtype, values: Float32Array.from(t.dataSync() as ArrayLike<number>) }));
+  tf.dispose(outs);
+  return res;
+}
+
+/** Largest |a-b| / (atol + rtol * max|ref|) over all outputs: <= 1 means a match. */
+export function mismatch(ref: Result[], got: Result[], rtol: number, atol: number): { score: number; detail: string } {
+  if (ref.length !== got.length) return { score: Infinity, detail: `output count ${got.length} vs ${ref.length}` };
+  let score = 0;
+  let detail = 'ok';
+  ref.forEach((r, i) => {
+    const g = got[i];
+    if (r.shape.join(',') !== g.shape.join(',')) { score = Infinity; detail = `output ${i} shape [${g.shape}] vs [${r.shape}]`; return; }
+    let scale = 0;
+    for (const v of r.values) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
+    for (let j = 0; j < r.values.length; j++) {
+      const a = r.values[j], b = g.values[j];
+      if (Number.isNaN(a) && Number.isNaN(b)) continue;
+      if (a === b) continue;
+      const s = Math.abs(a - b) / (atol + rtol * scale);
+      if (!(s <= score)) { score = Number.isNaN(s) ? Infinity : s; detail = `output ${i}[${j}]: libtorch ${b} vs cpu ${a}`; }
+    }
+  });
+  return { score, detail };
+}
