@@ -15,8 +15,8 @@ function setup(files: Record<string, string>): string {
   return dir;
 }
 
-function expectRejected(dir: string, args: string[], ...fragments: (string | RegExp)[]): string {
-  const r = untangle(['run', ...args], dir);
+async function expectRejected(dir: string, args: string[], ...fragments: (string | RegExp)[]): Promise<string> {
+  const r = await untangle(['run', ...args], dir);
   expect(r.status, r.stderr).toBe(2);
   for (const f of fragments) {
     if (typeof f === 'string') expect(r.stderr).toContain(f);
@@ -27,52 +27,52 @@ function expectRejected(dir: string, args: string[], ...fragments: (string | Reg
 }
 
 describe('untangle run rejects bad input before anything runs', () => {
-  it('unknown target, with did-you-mean', () => {
+  it('unknown target, with did-you-mean', async () => {
     const dir = setup({ 'bad.yaml': 'defaults: [configs/dsprites-betavae]\nmodel:\n  target: untangle.models.BetaVea\n' });
-    expectRejected(dir, ['--base', 'bad.yaml'], 'bad.yaml:3:3: model.target: unknown model target', 'did you mean: untangle.models.BetaVAE');
+    await expectRejected(dir, ['--base', 'bad.yaml'], 'bad.yaml:3:3: model.target: unknown model target', 'did you mean: untangle.models.BetaVAE');
   });
 
-  it('misspelt key, with did-you-mean', () => {
+  it('misspelt key, with did-you-mean', async () => {
     const dir = setup({ 'bad.yaml': 'defaults: [configs/dsprites-betavae]\nmodel:\n  params:\n    lattent_dim: 10\n' });
-    expectRejected(dir, ['--base', 'bad.yaml'], "bad.yaml:4:5: model.params.lattent_dim: unknown key 'lattent_dim'", 'did you mean: latent_dim');
+    await expectRejected(dir, ['--base', 'bad.yaml'], "bad.yaml:4:5: model.params.lattent_dim: unknown key 'lattent_dim'", 'did you mean: latent_dim');
   });
 
-  it('wrong type', () => {
+  it('wrong type', async () => {
     const dir = setup({ 'bad.yaml': 'defaults: [configs/dsprites-betavae]\ndata:\n  batch_size: sixty-four\n' });
-    expectRejected(dir, ['--base', 'bad.yaml'], 'bad.yaml:3:3: data.batch_size: wrong type', 'expected: integer', 'got: "sixty-four"');
+    await expectRejected(dir, ['--base', 'bad.yaml'], 'bad.yaml:3:3: data.batch_size: wrong type', 'expected: integer', 'got: "sixty-four"');
   });
 
-  it('missing ??? value', () => {
+  it('missing ??? value', async () => {
     // A later layer's ??? never clobbers a set value (OmegaConf), so the file itself leaves it unset.
     const text = readFileSync(join(REPO, 'configs', 'dsprites-betavae.yaml'), 'utf8').replace('beta: 4', "beta: '???'");
     const line = text.split('\n').findIndex((l) => l.includes("beta: '???'")) + 1;
     const dir = setup({ 'bad.yaml': text });
-    expectRejected(dir, ['--base', 'bad.yaml'], `bad.yaml:${line}:5: loss.params.beta: mandatory value`, '???');
+    await expectRejected(dir, ['--base', 'bad.yaml'], `bad.yaml:${line}:5: loss.params.beta: mandatory value`, '???');
   });
 
-  it('interpolation cycle', () => {
+  it('interpolation cycle', async () => {
     const dir = setup({ 'bad.yaml': 'defaults: [configs/dsprites-betavae]\nmodel:\n  params:\n    latent_dim: ${model.params.hidden}\n    hidden: ${model.params.latent_dim}\n' });
-    expectRejected(dir, ['--base', 'bad.yaml'], /interpolation cycle: model\.params\.(latent_dim|hidden) -> .* -> model\.params\.(latent_dim|hidden)/);
+    await expectRejected(dir, ['--base', 'bad.yaml'], /interpolation cycle: model\.params\.(latent_dim|hidden) -> .* -> model\.params\.(latent_dim|hidden)/);
   });
 
-  it('YAML syntax error, with its line', () => {
+  it('YAML syntax error, with its line', async () => {
     const dir = setup({ 'bad.yaml': 'model:\n  target: untangle.models.BetaVAE\n  params: {latent_dim: 10\nloss: x\n' });
-    expectRejected(dir, ['--base', 'bad.yaml'], /bad\.yaml:\d+:\d+: YAML syntax error/);
+    await expectRejected(dir, ['--base', 'bad.yaml'], /bad\.yaml:\d+:\d+: YAML syntax error/);
   });
 
-  it('missing file', () => {
+  it('missing file', async () => {
     const dir = setup({});
-    expectRejected(dir, ['--base', 'configs/dsprites-betavea.yaml'], 'config file not found: configs/dsprites-betavea.yaml');
+    await expectRejected(dir, ['--base', 'configs/dsprites-betavea.yaml'], 'config file not found: configs/dsprites-betavea.yaml');
   });
 
-  it('override of a key that does not exist, with did-you-mean; an override is never read as a file', () => {
+  it('override of a key that does not exist, with did-you-mean; an override is never read as a file', async () => {
     const dir = setup({});
-    expectRejected(dir, ['--base', 'configs/dsprites-betavae.yaml', 'trainer.max_step=300'], "override 'trainer.max_step=300'", 'did you mean: trainer.max_steps');
+    await expectRejected(dir, ['--base', 'configs/dsprites-betavae.yaml', 'trainer.max_step=300'], "override 'trainer.max_step=300'", 'did you mean: trainer.max_steps');
   });
 
-  it('reports every problem at once', () => {
+  it('reports every problem at once', async () => {
     const dir = setup({ 'bad.yaml': 'defaults: [configs/dsprites-betavae]\nmodel:\n  target: untangle.models.BetaVea\ndata:\n  batch_size: many\n' });
-    const err = expectRejected(dir, ['--base', 'bad.yaml', 'trainer.max_step=3'], '3 problems in the config');
+    const err = await expectRejected(dir, ['--base', 'bad.yaml', 'trainer.max_step=3'], '3 problems in the config');
     expect(err.match(/did you mean/g)?.length).toBe(2);
   });
 });

@@ -12,9 +12,9 @@ import { FileStore } from '../framework/tracking/filestore.ts';
  * the loss falls, and the run lands in the MLflow layout with its pictures and scores.
  */
 describe('untangle run --base configs/dsprites-betavae.yaml', () => {
-  it('trains a β-VAE that visibly learns and records everything', () => {
+  it('trains a β-VAE that visibly learns and records everything', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'untangle-main-'));
-    const r = untangle(['run', '--base', join(REPO, 'configs/dsprites-betavae.yaml'),
+    const r = await untangle(['run', '--base', join(REPO, 'configs/dsprites-betavae.yaml'),
       'trainer.max_steps=60', 'data.batch_size=16', 'trainer.log_every=10', 'trainer.optimizer.params.lr=1e-3',
       'trainer.callbacks.image_logger.params.every=60',
       'eval.metrics.mig.params.num_train=1000', 'eval.metrics.beta_vae.params.num_train=20', 'eval.metrics.beta_vae.params.num_eval=20'], cwd);

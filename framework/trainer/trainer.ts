@@ -115,6 +115,9 @@ export class Trainer {
     };
 
     while (step < maxSteps) {
+      // Every await in a step can resolve as a microtask; yield a macrotask turn so signal
+      // handlers (SIGINT/SIGTERM → interrupt()) and timers get to run.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (this.interrupted) {
         await checkpoint(step);
         progress.finish();

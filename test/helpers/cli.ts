@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,9 +11,20 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `untangle` executable in `cwd`. */
-export function untangle(args: string[], cwd: string, env: Record<string, string> = {}, timeoutMs = 300_000): CliResult {
-  // SIGKILL on timeout: a run that wrongly started training must not outlive the test.
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: timeoutMs, killSignal: 'SIGKILL' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+/**
+ * Runs the real `untangle` executable in `cwd`. Asynchronous, so the test worker keeps answering
+ * vitest while a long run trains; killed (SIGKILL) past the timeout so a run that wrongly
+ * started training never outlives the test.
+ */
+export function untangle(args: string[], cwd: string, env: Record<string, string> = {}, timeoutMs = 300_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
+  });
 }
