@@ -68,7 +68,7 @@ export class AttnBlock extends Module {
   constructor(channels: number, groups: number, heads: number, rng: Rng) {
     super();
     this.norm = this.child('norm', norm(channels, groups));
-    this.attn = this.child('attn', new MultiHeadSelfAttention(channels, Math.max(1, Math.min(heads, channels)), rng));
+    this.attn = this.child('attn', new MultiHeadSelfAttention(channels, groupsFor(channels, heads), rng));
   }
 
   forward(x: tf.Tensor): tf.Tensor {
