@@ -221,7 +221,7 @@ export class DisDiff extends Module implements Model {
       columns.push(decode(swapped));
       tf.dispose([mask, swapped]);
     }
-    const grid = tf.tidy(() => tf.reshape(tf.stack(columns, 1), [n * columns.length, x.shape[1], x.shape[2], x.shape[3]]) as tf.Tensor4D);
+    const grid = tf.tidy(() => tf.reshape(tf.stack(columns, 1), [n * columns.length, x.shape[1] as number, x.shape[2] as number, x.shape[3] as number]) as tf.Tensor4D);
     tf.dispose([...columns, codes, z0, xT, donor]);
     return { swap: grid };
   }
