@@ -13,6 +13,7 @@ import { stopGradient } from '../common/stop-gradient.ts';
 import { UnitEncoder } from './encoder.ts';
 import { orthogonalRows } from './orthogonal.ts';
 import { fitUnitPca, projectUnits, type UnitPca } from './pca.ts';
+import { disentanglingCrossEntropies } from './dis-terms.ts';
 
 export interface DisDiffParams {
   ldm: unknown;
@@ -148,12 +149,7 @@ export class DisDiff extends Module implements Model {
     const imNew = ldm.decodeLatents(x0New);
     const pFrozen = stopGradient(this.encoderCopy.forward(imFrozen));
     const pNew = this.encoderCopy.forward(imNew);
-    const dist = (a: tf.Tensor, bb: tf.Tensor) => tf.sqrt(tf.add(tf.sum(tf.square(tf.sub(a, bb)), 2), 1e-12)); // [B, N]
-    const target = tf.oneHot(tf.tensor1d(c, 'int32'), n);
-    const ce = (logits: tf.Tensor) => tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1)); // [B]
-    const zSelf = stopGradient(codes);
-    const ceOwn = ce(tf.sub(dist(pFrozen, zSelf), dist(pNew, zSelf)));
-    const ceChange = ce(dist(pFrozen, pNew));
+    const { ceOwn, ceChange } = disentanglingCrossEntropies(pFrozen, pNew, stopGradient(codes), c);
     const wZ = stopGradient(tf.mean(tf.square(tf.sub(x0New, x0Frozen)), [1, 2, 3]));
     const wIm = stopGradient(tf.mean(tf.square(tf.sub(imNew, imFrozen)), [1, 2, 3]));
     return { ce_own: ceOwn, ce_change: ceChange, w_z: wZ, w_im: wIm };
