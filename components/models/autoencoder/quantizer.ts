@@ -35,7 +35,9 @@ export class VectorQuantizer extends Module {
     super();
     // taming: uniform(−1/n_e, 1/n_e).
     this.embedding = this.param('embedding', [nEmbed, dim], init.uniform(-1 / nEmbed, 1 / nEmbed), rng, !ema);
-    this.clusterSize = ema ? this.param('cluster_size', [nEmbed], init.zeros(), rng, false) : null;
+    // Counts start at 1 with sums equal to the codes, so a code never assigned keeps its value (sum/count is invariant
+    // under the decay) instead of being divided by a vanishing count.
+    this.clusterSize = ema ? this.param('cluster_size', [nEmbed], init.ones(), rng, false) : null;
     this.embedSum = ema ? this.param('embed_sum', [nEmbed, dim], () => new Float32Array(this.embedding.dataSync()), rng, false) : null;
   }
 
