@@ -94,8 +94,11 @@ describe('DisDiff model (tiny)', () => {
     expect(names.some((n) => n.startsWith('encoder_copy.'))).toBe(false);
     expect(names).toContain('unit_emb');
     expect(names.some((n) => n.startsWith('shift.'))).toBe(true);
-    // the shift decoder starts as a copy of the trained decoder half
-    expect(Array.from(m.namedVariables().get('shift.conv_out.weight')!.dataSync())).toEqual(Array.from(m.namedVariables().get('ldm.unet.decoder.conv_out.weight')!.dataSync()));
+    // the shift decoder starts as a copy of the trained decoder half, with a zero head (g_k = 0, ε̃ = ε̂)
+    const vars0 = m.namedVariables();
+    expect(Array.from(vars0.get('shift.middle_res1.conv1.weight')!.dataSync())).toEqual(Array.from(vars0.get('ldm.unet.decoder.middle_res1.conv1.weight')!.dataSync()));
+    expect(tf.max(tf.abs(vars0.get('shift.conv_out.weight')!)).dataSync()[0]).toBe(0);
+    expect(tf.max(tf.abs(vars0.get('ldm.unet.decoder.conv_out.weight')!)).dataSync()[0]).toBeGreaterThan(0);
     const loss = new DisDiffLoss({ loss_type: 'l1', l_simple_weight: 1, dis_weight: 0.05, dis_loss_type: 'Z' });
     const vars = m.trainableVariables();
     let terms: Record<string, number> = {};
@@ -111,8 +114,15 @@ describe('DisDiff model (tiny)', () => {
     expect(terms.ce_change).toBeGreaterThan(0);
     const norm = (prefix: string) => vars.filter((v) => [...m.namedTrainableVariables()].find(([, w]) => w === v)![0].startsWith(prefix))
       .reduce((s, v) => s + tf.sum(tf.abs(grads[v.name])).dataSync()[0], 0);
-    expect(norm('shift.')).toBeGreaterThan(0);
-    expect(norm('encoder.')).toBeGreaterThan(0);
+    expect(norm('shift.conv_out.')).toBeGreaterThan(0);
+    // With the zero head the encoder gets no gradient at step 0 (as with openaimodel's zero_module);
+    // after one update of the head it does.
+    expect(norm('encoder.')).toBe(0);
+    vars.forEach((v) => v.assign(tf.sub(v, tf.mul(0.1, grads[v.name]))));
+    const again = tf.variableGrads(() => loss.compute({ x }, m.forward({ x }, ctx(1)), ctx(1)).total, vars).grads;
+    const encNorm = vars.filter((v) => [...m.namedTrainableVariables()].find(([, w]) => w === v)![0].startsWith('encoder.'))
+      .reduce((s, v) => s + tf.sum(tf.abs(again[v.name])).dataSync()[0], 0);
+    expect(encNorm).toBeGreaterThan(0);
   });
 
   it('represent gives one number per unit; the swap grid has rows × (source, recon, N swaps)', () => {
