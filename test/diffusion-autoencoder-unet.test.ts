@@ -4,7 +4,7 @@ import { selectBackend } from '../framework/backends/select.ts';
 import { VectorQuantizer } from '../components/models/autoencoder/quantizer.ts';
 import { VQModel } from '../components/models/autoencoder/vq-model.ts';
 import { AutoencoderKL } from '../components/models/autoencoder/kl-model.ts';
-import { VQLoss } from '../components/losses/autoencoder/losses.ts';
+import { VQLoss, KLAutoencoderLoss } from '../components/losses/autoencoder/losses.ts';
 import { UNet, timestepEmbedding } from '../components/models/diffusion/unet.ts';
 import { Rng } from '../framework/util/rng.ts';
 import { UntangleError } from '../framework/util/errors.ts';
@@ -66,6 +66,17 @@ describe('VQ codebook', () => {
     const r = loss.compute({ x }, { recon, codebook: tf.scalar(0.2), commitment: tf.scalar(0.4) }, { step: 0, training: true, rng: new Rng(0) });
     expect(r.terms.rec_loss.dataSync()[0]).toBeCloseTo(0.5, 6);
     expect(r.total.dataSync()[0]).toBeCloseTo(0.5 + 0.2 + 0.25 * 0.4, 6);
+  });
+
+  it('KLAutoencoderLoss = Σ(|x − x̂|/e^s + s)/B + kl_weight·KL with a learned log-variance s', () => {
+    const x = tf.tensor4d([1, 0.5], [1, 1, 1, 2]);
+    const recon = tf.tensor4d([0.5, 0.5], [1, 1, 1, 2]);
+    const loss = new KLAutoencoderLoss({ rec_loss: 'l1', perceptual_weight: 0, lpips_weights: null, kl_weight: 0.5, logvar_init: Math.log(2) });
+    const r = loss.compute({ x }, { recon, kl: tf.scalar(2) }, { step: 0, training: true, rng: new Rng(0) });
+    // |diff| = [0.5, 0.5]: Σ(0.5/2 + ln 2) = 0.5 + 2 ln 2; plus 0.5·2.
+    expect(r.terms.nll_loss.dataSync()[0]).toBeCloseTo(0.5 + 2 * Math.log(2), 5);
+    expect(r.total.dataSync()[0]).toBeCloseTo(1.5 + 2 * Math.log(2), 5);
+    expect([...loss.namedVariables().keys()]).toEqual(['logvar']);
   });
 
   it('LPIPS without a weight file is a clear error', () => {
