@@ -8,10 +8,11 @@
  * silently rebuilt), because a run's recorded inputs must be what it actually read.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UntangleError } from '../../framework/util/errors.ts';
 import { npyHeaderBytes, parseNpyHeader } from '../../framework/io/npy.ts';
+import { readRange, writeFully } from '../../framework/io/file-range.ts';
 import { sha256FileStreaming } from './fingerprint.ts';
 import { gatherUint8, imageBytes, RangeImages, type ImageSource } from './image-source.ts';
 
@@ -57,13 +58,13 @@ export function writeImageCache(dir: string, ident: CacheIdentity, src: ImageSou
   const hash = createHash('sha256');
   let bytes = 0;
   try {
-    writeSync(fd, header);
+    writeFully(fd, header);
     hash.update(header);
     bytes += header.length;
     for (let start = 0; start < src.count; start += chunk) {
       const idx = Array.from({ length: Math.min(chunk, src.count - start) }, (_, k) => start + k);
       const block = gatherUint8(src, idx);
-      writeSync(fd, block);
+      writeFully(fd, block);
       hash.update(block);
       bytes += block.length;
     }
@@ -121,16 +122,10 @@ export function openImageCache(dir: string, ident: CacheIdentity, expect: { shap
     closeSync(fd);
     throw new UntangleError('dataset_cache_tampered', `cache '${paths.npy}' has ${size} bytes, its manifest says ${m.bytes}`, { path: paths.npy, size, expected: m.bytes }, 'delete the cache files to rebuild them');
   }
-  const head = new Uint8Array(Math.min(size, 4096));
-  readSync(fd, head, 0, head.length, 0);
-  const h = parseNpyHeader(head);
+  const h = parseNpyHeader(readRange(fd, 0, Math.min(size, 4096)));
   const [count, ...img] = h.shape;
   const per = img.reduce((a, b) => a * b, 1);
-  const source = new RangeImages((off, len) => {
-    const out = new Uint8Array(len);
-    readSync(fd, out, 0, len, h.dataOffset + off);
-    return out;
-  }, count, [img[0], img[1], img[2]], m.maxValue);
+  const source = new RangeImages((off, len) => readRange(fd, h.dataOffset + off, len), count, [img[0], img[1], img[2]], m.maxValue);
   if (per !== imageBytes(source)) throw new UntangleError('dataset_cache_bad_manifest', 'cache image shape is inconsistent', { shape: h.shape });
   return { source, manifest: m, path: paths.npy };
 }

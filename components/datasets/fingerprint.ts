@@ -31,10 +31,6 @@ export function proceduralDigest(generator: string, params: Record<string, unkno
   return sha256(canonicalJson({ generator, params, probe }));
 }
 
-export function proceduralFingerprint(name: string, generator: string, params: Record<string, unknown>, source: ImageSource): DatasetFingerprint {
-  return { name, digest: proceduralDigest(generator, params, source), source: `procedural:${generator}` };
-}
-
 /** Streaming sha256 of a file on disk. */
 export function sha256FileStreaming(path: string): string {
   let fd: number;

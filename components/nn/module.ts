@@ -194,7 +194,9 @@ export abstract class Module implements Parameterised {
     for (const [k, v] of own) {
       const t = given.get(k);
       if (t === undefined) continue;
-      if (t.dtype === 'float32') {
+      if (t.dataId === v.dataId) {
+        // Already holds these values (e.g. a dict built from this module); assigning would free them.
+      } else if (t.dtype === 'float32') {
         v.assign(t);
       } else {
         const cast = tf.cast(t, 'float32');

@@ -20,12 +20,14 @@ import type {
   BatchMatMulAttrs,
   _FusedMatMulAttrs,
 } from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm'; // registers the wasm backend and its stock kernels, which these build on
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { UntangleError } from '../util/errors.ts';
 
 const BACKEND = 'wasm';
+const SAME_PAD_KERNELS = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative'] as const;
 /** The stock kernels we build on (and, for the replaced ones, fall back to). */
-const BASE_KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Transpose', 'Slice', 'BatchMatMul', '_FusedMatMul'] as const;
+const BASE_KERNELS = ['Conv2DBackpropInput', 'Transpose', 'Slice', 'BatchMatMul', '_FusedMatMul', ...SAME_PAD_KERNELS] as const;
 type BaseKernel = (typeof BASE_KERNELS)[number];
 type Stock = Record<BaseKernel, KernelConfig>;
 
@@ -40,7 +42,24 @@ type GlobalWithStock = typeof globalThis & { [STOCK_KEY]?: Stock };
 /** Bumped whenever a kernel's numerics change; recorded in the run fingerprint. */
 export const WASM_TRAINING_KERNELS_VERSION = 'untangle-wasm-train-1';
 
-export function registerWasmTrainingKernels(): void {
+/** The independent groups of kernels; all are on by default (benchmarks compare subsets). */
+export interface WasmKernelParts {
+  /** Conv2DBackpropFilter (missing from stock wasm: without it no conv net trains). */
+  filterGrad: boolean;
+  /** Conv2DBackpropInput as a sub-pixel conv. */
+  inputGrad: boolean;
+  /** BatchMatMul / _FusedMatMul on the XNNPACK path. */
+  matMul: boolean;
+  /** Conv2D / FusedConv2D / DepthwiseConv2dNative with 'same' passed as explicit pads. */
+  samePad: boolean;
+}
+
+/**
+ * Registers the training kernels over the stock wasm ones. Idempotent: the first call in a
+ * process decides; later calls do nothing. Call before or after the wasm backend initialises.
+ */
+export function registerWasmTrainingKernels(parts: Partial<WasmKernelParts> = {}): void {
+  const want: WasmKernelParts = { filterGrad: true, inputGrad: true, matMul: true, samePad: true, ...parts };
   const g = globalThis as GlobalWithStock;
   if (g[STOCK_KEY]) return; // already registered in this process
   const stock = {} as Stock;
@@ -51,7 +70,7 @@ export function registerWasmTrainingKernels(): void {
         'wasm_kernel_missing',
         `the wasm backend has no '${name}' kernel to build the training kernels on`,
         { kernel: name, tfjsCore: tf.version_core },
-        "import '@tensorflow/tfjs-backend-wasm' (4.22.0) before registering the training kernels",
+        "install @tensorflow/tfjs-backend-wasm 4.22.0, the version these kernels are written against",
       );
     }
     stock[name] = k;
@@ -72,10 +91,19 @@ export function registerWasmTrainingKernels(): void {
     });
   };
   const ops = new WasmOps(stock);
-  replace('Conv2DBackpropFilter', (a) => conv2dBackpropFilter(ops, wasmOf(a.backend), a.inputs, a.attrs));
-  replace('Conv2DBackpropInput', (a) => conv2dBackpropInput(ops, wasmOf(a.backend), a.inputs, a.attrs), 'Conv2DBackpropInput');
-  replace('BatchMatMul', (a) => matMul(ops, wasmOf(a.backend), a.inputs, a.attrs, 'BatchMatMul'), 'BatchMatMul');
-  replace('_FusedMatMul', (a) => matMul(ops, wasmOf(a.backend), a.inputs, a.attrs, '_FusedMatMul'), '_FusedMatMul');
+  if (want.filterGrad) replace('Conv2DBackpropFilter', (a) => conv2dBackpropFilter(ops, wasmOf(a.backend), a.inputs, a.attrs));
+  if (want.inputGrad) {
+    replace('Conv2DBackpropInput', (a) => conv2dBackpropInput(ops, wasmOf(a.backend), a.inputs, a.attrs), 'Conv2DBackpropInput');
+  }
+  if (want.matMul) {
+    replace('BatchMatMul', (a) => matMul(ops, wasmOf(a.backend), a.inputs, a.attrs, 'BatchMatMul'), 'BatchMatMul');
+    replace('_FusedMatMul', (a) => matMul(ops, wasmOf(a.backend), a.inputs, a.attrs, '_FusedMatMul'), '_FusedMatMul');
+  }
+  if (want.samePad) {
+    for (const name of SAME_PAD_KERNELS) {
+      replace(name, (a) => withExplicitSamePad(ops, wasmOf(a.backend), name, a.inputs, a.attrs), name);
+    }
+  }
 }
 
 /** True once registerWasmTrainingKernels() has run in this process. */
@@ -116,6 +144,35 @@ class WasmOps {
 type Shape4 = [number, number, number, number];
 
 // ---------------------------------------------------------------------------------------------
+// 'same' padding as explicit pads. The stock wasm convolutions hand 'same' to XNNPACK as its
+// TensorFlow-SAME flag, which gives wrong outputs for some stride > kernel shapes (e.g. conv2d
+// [1,7,9,1] * [2,2,1,3], stride 3: all zeros). Passing the pads tfjs itself computes for 'same'
+// is the same arithmetic by definition and is always right.
+
+interface SamePadAttrs {
+  strides: number | [number, number];
+  dilations?: number | [number, number];
+  pad: unknown;
+  dataFormat?: string;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+function withExplicitSamePad(
+  ops: WasmOps, backend: BackendWasm, name: (typeof SAME_PAD_KERNELS)[number], inputs: NamedTensorInfoMap, rawAttrs: NamedAttrMap | undefined,
+): TensorInfo {
+  const attrs = rawAttrs as unknown as SamePadAttrs;
+  if (attrs.pad !== 'same' || attrs.dataFormat === 'NCHW') return ops.call(backend, name, inputs, attrs);
+  const x = input(inputs, 'x');
+  const filter = input(inputs, 'filter');
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as Shape4, filter.shape as Shape4, attrs.strides, attrs.dilations ?? 1, 'same', attrs.dimRoundingMode,
+    name === 'DepthwiseConv2dNative', 'channelsLast',
+  );
+  const { top, bottom, left, right } = info.padInfo;
+  return ops.call(backend, name, inputs, { ...attrs, pad: [[0, 0], [top, bottom], [left, right], [0, 0]] });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Conv2DBackpropFilter as one dilated XNNPACK conv.
 //
 // dW[i,j,c,o] = Σ_{n,p,q} x[n, s·p+i-top, s·q+j-left, c] · dy[n,p,q,o]. Read x as a batch of C
@@ -146,6 +203,12 @@ function conv2dBackpropFilter(ops: WasmOps, backend: BackendWasm, inputs: NamedT
   const [n, h, w, c] = x.shape;
   const bottom = kh + sh * (info.outHeight - 1) - h - top;
   const right = kw + sw * (info.outWidth - 1) - w - left;
+  if (h + Math.min(bottom, 0) <= 0 || w + Math.min(right, 0) <= 0) {
+    // Every tap of every output lies in the padding (explicit pads larger than the image): dW = 0.
+    const zeros = backend.makeOutput(attrs.filterShape, 'float32');
+    backend.typedArrayFromHeap(zeros).fill(0);
+    return zeros;
+  }
   const toFree: TensorInfo[] = [];
   if (bottom < 0 || right < 0) {
     x = ops.call(backend, 'Slice', { x }, { begin: [0, 0, 0, 0], size: [n, h + Math.min(bottom, 0), w + Math.min(right, 0), c] });
@@ -320,8 +383,12 @@ function interleaveIndex(len: number, s: number, plan: AxisPlan): Int32Array {
 // MatMul: the wasm C++ uses XNNPACK only for an untransposed 2-D product, so transpose operands
 // explicitly, fold a batch into rows when `b` is shared, and split a true batch into 2-D products.
 
-/** Below this many multiply-adds per batch entry the per-call XNNPACK setup costs more than it saves. */
-const BATCH_SPLIT_MIN_MACS = 32 * 32 * 32;
+/**
+ * Below this many multiply-adds per batch entry, the per-slice copies and XNNPACK operator setup
+ * cost more than the scalar loop (measured, batch 8 of d×d×d: d=32 split 0.70 ms vs 0.28 ms stock;
+ * d=48 1.4 vs 2.1 ms; d=128 8 vs 31 ms).
+ */
+const BATCH_SPLIT_MIN_MACS = 40 * 40 * 40;
 
 function matMul(
   ops: WasmOps,
@@ -354,8 +421,12 @@ function matMul(
       const out = ops.call(backend, name, { ...inputs, a: a2, b: b2 }, plain);
       return { ...out, shape: outShape };
     }
-    if (name === 'BatchMatMul' && (batchA === batchB || batchA === 1) && m * k * nOut >= BATCH_SPLIT_MIN_MACS) {
-      return batchSplit(ops, backend, a, b, batchA, batchB, m, k, nOut, outShape);
+    // A true batch: split it into 2-D products when that is faster, and always for a fused bias,
+    // which the stock _FusedMatMul applies wrongly when batch > 1 (measured against cpu).
+    const epilogue = name === '_FusedMatMul' && inputs.bias !== undefined;
+    const splittable = (batchA === batchB || batchA === 1) && foldableEpilogue(inputs, nOut);
+    if (splittable && (epilogue || m * k * nOut >= BATCH_SPLIT_MIN_MACS)) {
+      return batchSplit(ops, backend, name, inputs, plain, a, b, batchA, m, k, nOut, outShape);
     }
     return ops.call(backend, name, { ...inputs, a, b }, plain);
   } finally {
@@ -376,29 +447,27 @@ function foldableEpilogue(inputs: NamedTensorInfoMap, nOut: number): boolean {
 
 /** A batch of distinct products, each run as a 2-D XNNPACK matmul on copied slices. */
 function batchSplit(
-  ops: WasmOps, backend: BackendWasm, a: TensorInfo, b: TensorInfo,
-  batchA: number, batchB: number, m: number, k: number, nOut: number, outShape: number[],
+  ops: WasmOps, backend: BackendWasm, name: 'BatchMatMul' | '_FusedMatMul', inputs: NamedTensorInfoMap, attrs: object,
+  a: TensorInfo, b: TensorInfo, batchA: number, m: number, k: number, nOut: number, outShape: number[],
 ): TensorInfo {
-  const batch = Math.max(batchA, batchB);
+  const batch = tf.util.sizeFromShape(outShape.slice(0, -2));
   const out = backend.makeOutput(outShape, 'float32');
   const sizeA = m * k;
   const sizeB = k * nOut;
   const sizeO = m * nOut;
-  const ai = backend.makeOutput([m, k], 'float32');
-  const bi = backend.makeOutput([k, nOut], 'float32');
-  try {
-    for (let i = 0; i < batch; i++) {
-      const aOff = (batchA === 1 ? 0 : i) * sizeA;
-      const bOff = i * sizeB;
-      // Views are re-taken after every allocation: the wasm heap may have grown and moved.
-      (backend.typedArrayFromHeap(ai) as Float32Array).set((backend.typedArrayFromHeap(a) as Float32Array).subarray(aOff, aOff + sizeA));
-      (backend.typedArrayFromHeap(bi) as Float32Array).set((backend.typedArrayFromHeap(b) as Float32Array).subarray(bOff, bOff + sizeB));
-      const oi = ops.call(backend, 'BatchMatMul', { a: ai, b: bi }, { transposeA: false, transposeB: false });
-      (backend.typedArrayFromHeap(out) as Float32Array).set(backend.typedArrayFromHeap(oi) as Float32Array, i * sizeO);
-      ops.free(backend, oi);
-    }
-  } finally {
-    ops.free(backend, ai, bi);
+  const heap = (t: TensorInfo): Float32Array => backend.typedArrayFromHeap(t) as Float32Array;
+  for (let i = 0; i < batch; i++) {
+    // Fresh operand tensors every time: the wasm C++ caches the packed XNNPACK operator by the
+    // weight tensor's id, so refilling one buffer would silently reuse the first slice's weights.
+    // Views are taken after each allocation, because growing the wasm heap detaches old views.
+    const ai = backend.makeOutput([1, m, k], 'float32');
+    const bi = backend.makeOutput([1, k, nOut], 'float32');
+    const aOff = (batchA === 1 ? 0 : i) * sizeA;
+    heap(ai).set(heap(a).subarray(aOff, aOff + sizeA));
+    heap(bi).set(heap(b).subarray(i * sizeB, (i + 1) * sizeB));
+    const oi = ops.call(backend, name, { ...inputs, a: ai, b: bi }, attrs);
+    heap(out).set(heap(oi), i * sizeO);
+    ops.free(backend, ai, bi, oi);
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { enableProdMode } from '@tensorflow/tfjs-core';
 import { parseArgs, type ParsedArgs } from './args.ts';
 import { createRegistry } from '../../registry.ts';
 import { UntangleError } from '../util/errors.ts';
@@ -10,6 +11,7 @@ import { runsCommand } from './commands/runs.ts';
 import { evalCommand } from './commands/eval.ts';
 import { experimentCommand } from './commands/experiment.ts';
 import { scoreCommand } from './commands/score.ts';
+import { syncCommand } from './commands/sync.ts';
 import type { ComponentRegistry } from '../registry/registry.ts';
 
 type Command = (args: ParsedArgs, registry: ComponentRegistry) => number | Promise<number>;
@@ -20,6 +22,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   ls: { run: lsCommand, help: 'ls [model|loss|sampler|dataset|metric|optimizer|schedule|callback|launcher]' },
   runs: { run: (a) => runsCommand(a), help: 'runs [--store runs]' },
   eval: { run: evalCommand, help: 'eval RUN_ID [--metrics name,name]' },
+  sync: { run: (a) => syncCommand(a), help: 'sync [RUN_ID ...] [--uri http://host:5000] [--store runs]' },
   score: { run: (a) => scoreCommand(a), help: 'score --factor-sizes 4,4,4,3,4,5 --codes codes.npy [--metrics mig,dci,sap,modularity,betavae,factorvae] [--seed 0] [--json] [dci.num_train=1000]' },
 };
 
@@ -34,6 +37,9 @@ function usage(): string {
 registerCommand('experiment', experimentCommand, 'experiment FILE.yaml [--force] [overrides for every stage]: run its stages in order, reusing finished ones');
 
 export async function main(argv: string[]): Promise<number> {
+  // Production mode: no per-op debug checks, and no "install tfjs-node" banner (backend selection
+  // already says which backend runs and why).
+  enableProdMode();
   try {
     const args = parseArgs(argv);
     if (args.command === 'help' || args.command === '--help' || args.command === '-h') {

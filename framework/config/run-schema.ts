@@ -73,7 +73,7 @@ export const RUN_SCHEMA: JsonSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        uri: { type: 'string', default: 'runs', description: 'local store directory, or an http(s) MLflow server' },
+        uri: { type: ['string', 'null'], default: null, description: 'local store directory or an http(s) MLflow server (default: MLFLOW_TRACKING_URI, else runs)' },
         experiment: { type: 'string', description: 'MLflow experiment (default: the run name)' },
         tolerances: { type: 'object', additionalProperties: { type: 'number', minimum: 0 }, default: {}, description: 'per-metric audit tolerances' },
       },

@@ -92,8 +92,10 @@ export function readNpy(buf: Uint8Array): NpyArray {
   if (buf.length < h.dataOffset + bytes) {
     throw new UntangleError('npy_truncated', '.npy data is shorter than its header says', { expectedBytes: bytes, available: buf.length - h.dataOffset, shape: h.shape, dtype: h.dtype });
   }
-  // Copy so the typed array is aligned and does not alias the caller's buffer.
-  const raw = buf.slice(h.dataOffset, h.dataOffset + bytes);
+  // Copy so the typed array is aligned and does not alias the caller's buffer. (Not `buf.slice`:
+  // on a Node Buffer that is a view into a shared pool, and `.buffer` would start elsewhere.)
+  const raw = new Uint8Array(bytes);
+  raw.set(buf.subarray(h.dataOffset, h.dataOffset + bytes));
   let data: NpyData;
   switch (h.dtype) {
     case 'float32': data = new Float32Array(raw.buffer, 0, count); break;

@@ -6,13 +6,19 @@
  *  - `readNpz(bytes)` / `writeNpz(arrays)` for small files held in memory;
  *  - `NpzFile.open(path)` for real data sets: it reads only the central directory, and
  *    `array(key)` gives a handle whose `readBytes` fetches a byte range of the array. Stored members
- *    are read straight from disk by offset (nothing is loaded); deflated members are inflated once
- *    into memory, since DEFLATE has no random access.
+ *    are read straight from disk by offset (nothing is loaded). Deflated members, having no random
+ *    access, are inflated once: into memory by default (up to 4 GiB, one Node buffer), or, given
+ *    `extractDir`, into a `.npy` file there (any size; reused while its size matches), then read
+ *    by offset like stored ones.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { constants as bufferConstants } from 'node:buffer';
 import { UntangleError } from '../util/errors.ts';
+import { readRange } from './file-range.ts';
+import { crc32 } from './crc32.ts';
+import { inflateRangeToFile } from './inflate-to-file.ts';
 import { npyElementCount, parseNpyHeader, readNpy, writeNpy, type NpyArray, type NpyData, type NpyHeader } from './npy.ts';
 
 const SIG_LOCAL = 0x04034b50;
@@ -45,14 +51,7 @@ class FileBytes implements ByteSource {
     this.size = fstatSync(fd).size;
   }
   read(position: number, length: number): Uint8Array {
-    const out = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(this.fd, out, done, length - done, position + done);
-      if (n === 0) throw new UntangleError('npz_truncated', 'unexpected end of file', { position: position + done });
-      done += n;
-    }
-    return out;
+    return readRange(this.fd, position, length);
   }
 }
 
@@ -151,9 +150,16 @@ function inflateMember(src: ByteSource, entry: ZipEntry, where: string): Uint8Ar
     if (entry.uncompressedSize > bufferConstants.MAX_LENGTH) {
       throw new UntangleError('npz_member_too_large', `member '${entry.name}' inflates to more bytes than one Node buffer can hold`,
         { file: where, member: entry.name, uncompressedBytes: entry.uncompressedSize, maxBytes: bufferConstants.MAX_LENGTH },
-        'save the array uncompressed (np.savez instead of np.savez_compressed) so it can be read from disk by offset');
+        'give the data set an `extract_dir` to inflate it to disk once, or save it uncompressed (np.savez)');
     }
-    out = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+    // One output chunk of the known size: zlib then hands it back without concatenating copies
+    // (peak memory 1× the array, not 2×; matters for the 3 GB dSprites `imgs`).
+    const size = Math.max(64, entry.uncompressedSize);
+    try {
+      out = inflateRawSync(raw, { maxOutputLength: size, chunkSize: size });
+    } catch (err) {
+      throw new UntangleError('npz_inflate_failed', `member '${entry.name}' does not inflate to the ${entry.uncompressedSize} bytes the directory promises`, { file: where, member: entry.name, cause: String(err) }, 'the file is corrupt or truncated');
+    }
   } else {
     throw new UntangleError('npz_unsupported_method', `ZIP compression method ${entry.method} is not supported`, { file: where, member: entry.name }, 'only stored (0) and deflate (8) members are supported, as numpy writes');
   }
@@ -171,14 +177,15 @@ function keyOf(name: string): string {
 export interface NpzArray {
   readonly key: string;
   readonly header: NpyHeader;
-  /** How the member is stored: 'stored' is read from disk by offset, 'deflated' was inflated into memory. */
-  readonly storage: 'stored' | 'deflated';
+  /** 'stored': read from the npz by offset; 'deflated': inflated into memory; 'extracted': inflated to a file, read by offset. */
+  readonly storage: 'stored' | 'deflated' | 'extracted';
   /** `length` bytes of the array's data, starting `byteOffset` bytes past its first element. */
   readBytes(byteOffset: number, length: number): Uint8Array;
 }
 
 export class NpzFile {
   private readonly byKey = new Map<string, ZipEntry>();
+  private readonly extraFds: number[] = [];
 
   private constructor(private readonly src: ByteSource, private readonly where: string, private readonly fd: number | null) {
     for (const e of readDirectory(src, where)) this.byKey.set(keyOf(e.name), e);
@@ -214,21 +221,23 @@ export class NpzFile {
     return readNpy(inflateMember(this.src, this.entry(key), this.where));
   }
 
-  /** A handle for large arrays: stored members stay on disk, deflated ones are inflated once. */
-  array(key: string): NpzArray {
+  /** A handle for large arrays: stored members stay on disk, deflated ones are inflated once (see the file comment). */
+  array(key: string, options: { extractDir?: string } = {}): NpzArray {
     const e = this.entry(key);
     if (e.method === METHOD_STORED) {
-      const start = dataStart(this.src, e, this.where);
-      const headProbe = this.src.read(start, Math.min(e.uncompressedSize, 4096));
-      const header = parseNpyHeader(headProbe);
-      const dataAt = start + header.dataOffset;
-      const dataBytes = npyElementCount(header.shape) * header.itemSize;
-      if (header.dataOffset + dataBytes > e.uncompressedSize) throw new UntangleError('npz_truncated', `array '${key}' is shorter than its header says`, { file: this.where, key });
-      const src = this.src;
-      return {
-        key, header, storage: 'stored',
-        readBytes: (byteOffset, length) => src.read(dataAt + byteOffset, length),
-      };
+      return this.rangeArray(key, this.src, dataStart(this.src, e, this.where), e.uncompressedSize, 'stored');
+    }
+    if (options.extractDir !== undefined && this.fd !== null) {
+      mkdirSync(options.extractDir, { recursive: true });
+      // The member's CRC names the file, so a different archive never reuses it.
+      const dest = resolve(join(options.extractDir, `${basename(this.where)}.${key}.${(e.crc >>> 0).toString(16).padStart(8, '0')}.npy`));
+      if (!existsSync(dest) || statSync(dest).size !== e.uncompressedSize) {
+        if (e.method !== METHOD_DEFLATE) throw new UntangleError('npz_unsupported_method', `ZIP compression method ${e.method} is not supported`, { file: this.where, member: e.name });
+        inflateRangeToFile(this.where, dataStart(this.src, e, this.where), e.compressedSize, dest, { size: e.uncompressedSize, crc: e.crc });
+      }
+      const fd = openSync(dest, 'r');
+      this.extraFds.push(fd);
+      return this.rangeArray(key, new FileBytes(fd), 0, e.uncompressedSize, 'extracted');
     }
     const bytes = inflateMember(this.src, e, this.where);
     const header = parseNpyHeader(bytes);
@@ -239,8 +248,18 @@ export class NpzFile {
     };
   }
 
+  /** An array whose .npy bytes (`size` of them) start at `start` in `src`. */
+  private rangeArray(key: string, src: ByteSource, start: number, size: number, storage: 'stored' | 'extracted'): NpzArray {
+    const header = parseNpyHeader(src.read(start, Math.min(size, 4096)));
+    const dataAt = start + header.dataOffset;
+    const dataBytes = npyElementCount(header.shape) * header.itemSize;
+    if (header.dataOffset + dataBytes > size) throw new UntangleError('npz_truncated', `array '${key}' is shorter than its header says`, { file: this.where, key });
+    return { key, header, storage, readBytes: (byteOffset, length) => src.read(dataAt + byteOffset, length) };
+  }
+
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
+    for (const fd of this.extraFds.splice(0)) closeSync(fd);
   }
 }
 

@@ -81,4 +81,6 @@ export interface Tracker {
   searchRuns(opts?: { experimentIds?: string[]; tags?: Record<string, string> }): RunRecord[];
   /** Local directory of a run's artifacts. */
   artifactDir(runId: string): string | null;
+  /** Finish background work (a remote tracker's final flush); bounded, never throws. */
+  close?(): Promise<unknown>;
 }

@@ -35,7 +35,7 @@ export interface RunSections {
   };
   eval: { dataset?: ComponentNode | null; metrics: Record<string, ComponentNode | null>; batch_size: number; at_end: boolean };
   runtime: { backend: 'auto' | 'tensorflow' | 'libtorch' | 'wasm' | 'cpu'; threads: number };
-  tracking: { uri: string; experiment?: string; tolerances: Record<string, number> };
+  tracking: { uri: string | null; experiment?: string; tolerances: Record<string, number> };
 }
 
 export function sections(config: ConfigMap): RunSections {

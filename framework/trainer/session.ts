@@ -119,7 +119,7 @@ export async function runExperiment(req: RunRequest): Promise<RunOutcome> {
     }
     run.end('KILLED');
     log(`${sig}: run ${run.info.runId} marked KILLED`);
-    process.exit(130);
+    void Promise.resolve(tracker.close?.()).finally(() => process.exit(130));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -143,6 +143,7 @@ export async function runExperiment(req: RunRequest): Promise<RunOutcome> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await tracker.close?.();
   }
 }
 

@@ -12,7 +12,8 @@ export interface CliResult {
 }
 
 /** Runs the real `untangle` executable in `cwd`. */
-export function untangle(args: string[], cwd: string, env: Record<string, string> = {}, timeoutMs = 600_000): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: timeoutMs });
+export function untangle(args: string[], cwd: string, env: Record<string, string> = {}, timeoutMs = 300_000): CliResult {
+  // SIGKILL on timeout: a run that wrongly started training must not outlive the test.
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: timeoutMs, killSignal: 'SIGKILL' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -80,7 +80,3 @@ export function readH5Numbers(file: H5File, path: string, key: string): { values
   for (let i = 0; i < v.length; i++) out[i] = Number((v as unknown as ArrayLike<number | bigint>)[i]);
   return { values: out, shape: ds.shape ?? [] };
 }
-
-export function h5Keys(file: H5File): string[] {
-  return file.keys();
-}

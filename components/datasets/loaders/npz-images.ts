@@ -1,8 +1,9 @@
 /**
  * Images from one array of an `.npz` (dSprites `imgs`, Shapes3D/MPI3D/Cars3D `images`), kept
- * uint8: stored members are read from disk per image, deflated ones are inflated once.
+ * uint8: stored members are read from disk per image; deflated ones are inflated once, into
+ * memory, or into `extract_dir` as a .npy read per image (for members over 4 GiB, or to spare RAM).
  */
-import { NpzFile } from '../../../framework/io/npz.ts';
+import { NpzFile, type NpzArray } from '../../../framework/io/npz.ts';
 import type { NpyArray } from '../../../framework/io/npy.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
 import { imagesShape, RangeImages, type ImageSource } from '../image-source.ts';
@@ -10,12 +11,18 @@ import { imagesShape, RangeImages, type ImageSource } from '../image-source.ts';
 export interface NpzImages {
   source: ImageSource;
   file: NpzFile;
-  storage: 'stored' | 'deflated';
+  storage: NpzArray['storage'];
 }
 
-export function openNpzImages(path: string, key: string, hwc: readonly [number, number, number], maxValue: number, what: string): NpzImages {
+/** The `extract_dir` param, shared by every npz-reading data set. */
+export const extractDirSchema = {
+  type: 'string',
+  description: 'inflate compressed (np.savez_compressed) arrays once into this directory and read them from disk; required for arrays over 4 GiB',
+};
+
+export function openNpzImages(path: string, key: string, hwc: readonly [number, number, number], maxValue: number, what: string, extractDir?: string): NpzImages {
   const file = NpzFile.open(path);
-  const arr = file.array(key);
+  const arr = file.array(key, { extractDir });
   if (arr.header.dtype !== 'uint8') {
     throw new UntangleError('dataset_bad_dtype', `${what}: '${key}' in ${path} is ${arr.header.dtype}, expected uint8`, { path, key, dtype: arr.header.dtype });
   }

@@ -11,7 +11,7 @@ import { FactorGrid, linspace } from '../grid.ts';
 import type { ImageSource } from '../image-source.ts';
 import { castScene, hueToRgb } from './scene.ts';
 
-export const SHAPES3D_RENDERER_VERSION = 'shapes3d-procedural/1';
+export const SHAPES3D_RENDERER_VERSION = 'shapes3d-procedural/2';
 export const SHAPES3D_FACTOR_NAMES = ['floor_hue', 'wall_hue', 'object_hue', 'scale', 'shape', 'orientation'] as const;
 export const SHAPES3D_FACTOR_SIZES = [10, 10, 10, 8, 4, 15] as const;
 

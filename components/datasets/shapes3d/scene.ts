@@ -164,13 +164,13 @@ export function castScene(shape: number, scale: number, orientationDeg: number):
       const w = (row * RES + col) * 3;
       for (let sy = 0; sy < SUPER; sy++) {
         for (let sx = 0; sx < SUPER; sx++) {
-          // The image's x axis points along -right (the camera's right in this right-handed frame).
+          // cross(fwd, worldUp) is the camera's right; image rows grow downwards, against `up`.
           const nx = ((col + (sx + 0.5) / SUPER) / RES) * 2 - 1;
           const ny = ((row + (sy + 0.5) / SUPER) / RES) * 2 - 1;
           const d = normalize([
-            fwd[0] - nx * tanHalf * right[0] - ny * tanHalf * up[0],
-            fwd[1] - nx * tanHalf * right[1] - ny * tanHalf * up[1],
-            fwd[2] - nx * tanHalf * right[2] - ny * tanHalf * up[2],
+            fwd[0] + nx * tanHalf * right[0] - ny * tanHalf * up[0],
+            fwd[1] + nx * tanHalf * right[1] - ny * tanHalf * up[1],
+            fwd[2] + nx * tanHalf * right[2] - ny * tanHalf * up[2],
           ]);
           hit.t = Infinity;
           obj(cam[0], cam[1], cam[2], d[0], d[1], d[2], hit);

@@ -11,16 +11,16 @@ import { GroundTruthImages } from '../ground-truth-dataset.ts';
 import { FactorGrid } from '../grid.ts';
 import { fileFingerprint } from '../fingerprint.ts';
 import type { ImageSource } from '../image-source.ts';
-import { openNpzImages, npyToNumbers } from '../loaders/npz-images.ts';
+import { extractDirSchema, openNpzImages, npyToNumbers } from '../loaders/npz-images.ts';
 import { openH5File, openH5Images, readH5Numbers } from '../loaders/h5-images.ts';
 import { checkLabelsMatchGrid } from '../loaders/labels.ts';
 import { proceduralDataset } from '../procedural.ts';
 import { SHAPES3D_FACTOR_NAMES, SHAPES3D_FACTOR_SIZES, SHAPES3D_RENDERER_VERSION, Shapes3DRenderer } from './render.ts';
 
-export interface Shapes3DParams {
+export type Shapes3DParams = {
   cache_dir?: string;
   cache_verify: boolean;
-}
+};
 
 export function createShapes3D(params: Partial<Shapes3DParams> = {}): GroundTruthImages {
   return proceduralDataset({
@@ -50,11 +50,12 @@ export const shapes3dSpec = defineComponent<Shapes3DParams, GroundTruthImages>({
   create: (params) => createShapes3D(params),
 });
 
-export interface Shapes3DFileParams {
+export type Shapes3DFileParams = {
   path: string;
   factor_sizes: number[];
   check_labels: boolean;
-}
+  extract_dir?: string;
+};
 
 export function createShapes3DFile(params: Partial<Shapes3DFileParams> & { path: string }): GroundTruthImages {
   const p: Shapes3DFileParams = { factor_sizes: [...SHAPES3D_FACTOR_SIZES], check_labels: true, ...params };
@@ -72,7 +73,7 @@ export function createShapes3DFile(params: Partial<Shapes3DFileParams> & { path:
       labels = { values: l.values, columns: l.shape[l.shape.length - 1] ?? 1 };
     }
   } else if (ext === '.npz') {
-    const opened = openNpzImages(p.path, 'images', [64, 64, 3], 255, 'Shapes3D');
+    const opened = openNpzImages(p.path, 'images', [64, 64, 3], 255, 'Shapes3D', p.extract_dir);
     source = opened.source;
     if (p.check_labels && opened.file.keys().includes('labels')) {
       const l = opened.file.read('labels');
@@ -100,6 +101,7 @@ export const shapes3dFileSpec = defineComponent<Shapes3DFileParams, GroundTruthI
       path: { type: 'string', description: 'path to 3dshapes.h5 or 3dshapes.npz' },
       factor_sizes: { type: 'array', items: { type: 'integer', minimum: 1 }, default: [...SHAPES3D_FACTOR_SIZES], description: 'grid of the file (only for subsets)' },
       check_labels: { type: 'boolean', default: true, description: 'check the labels (when the file has them) against the C-order grid' },
+      extract_dir: extractDirSchema,
     },
   },
   create: (params) => createShapes3DFile(params),

@@ -3,6 +3,7 @@ import { UntangleError } from '../../../framework/util/errors.ts';
 import { Rng } from '../../../framework/util/rng.ts';
 import { UnaryModule } from '../module.ts';
 import { ones, zeros } from '../init.ts';
+import { affine, normalize } from './normalize.ts';
 
 /**
  * BatchNorm over channels-last input `[B, ..., C]` (PyTorch BatchNorm1d/2d semantics).
@@ -31,28 +32,24 @@ export class BatchNorm extends UnaryModule {
       throw new UntangleError('nn.batchnorm.shape', `BatchNorm expects [B, ..., ${this.numFeatures}], got [${x.shape}]`,
         { shape: x.shape });
     }
+    const n = x.size / this.numFeatures;
+    if (this.training && n < 2) {
+      throw new UntangleError('nn.batchnorm.batch', 'BatchNorm in training mode needs more than one value per channel',
+        { shape: x.shape }, 'use a larger batch or eval()');
+    }
     return tf.tidy(() => {
-      let mean: tf.Tensor;
-      let variance: tf.Tensor;
-      if (this.training) {
-        const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
-        ({ mean, variance } = tf.moments(x, axes));
-        const n = x.size / this.numFeatures;
-        if (n < 2) {
-          throw new UntangleError('nn.batchnorm.batch', 'BatchNorm in training mode needs more than one value per channel',
-            { shape: x.shape }, 'use a larger batch or eval()');
-        }
-        const m = this.momentum;
-        // Running statistics are not part of the loss, so these ops never receive a gradient.
-        const unbiased = tf.mul(variance, n / (n - 1));
-        this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
-        this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
-      } else {
-        mean = this.runningMean;
-        variance = this.runningVar;
+      if (!this.training) {
+        const normed = tf.mul(tf.sub(x, this.runningMean), tf.rsqrt(tf.add(this.runningVar, this.eps)));
+        return affine(normed, this.weight, this.bias);
       }
-      const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
-      return this.weight && this.bias ? tf.add(tf.mul(normed, this.weight), this.bias) : normed;
+      const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+      const { normed, mean, variance } = normalize(x, axes, this.eps);
+      // Running statistics are not part of the loss, so these ops never receive a gradient.
+      const m = this.momentum;
+      const unbiased = tf.mul(tf.reshape(variance, [this.numFeatures]), (m * n) / (n - 1));
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(tf.reshape(mean, [this.numFeatures]), m)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), unbiased));
+      return affine(normed, this.weight, this.bias);
     });
   }
 }

@@ -4,7 +4,7 @@ import { UntangleError } from '../../../framework/util/errors.ts';
 import { UnaryModule } from '../module.ts';
 import { type Initializer, computeFans, torchDefaultBias, torchDefaultWeight } from '../init.ts';
 import { type ActivationName, activationFn, fusedActivation } from '../activations.ts';
-import { type ExplicitPads, type Padding2d, convOutSize, pair, resolveConvPads } from './conv_padding.ts';
+import { type ExplicitPads, type Padding2d, convOutSize, dilateKernel, pair, resolveConvPads } from './conv_geometry.ts';
 
 export interface Conv2dOptions {
   stride?: number | [number, number];
@@ -20,12 +20,12 @@ export interface Conv2dOptions {
 
 /**
  * 2-D convolution over NHWC input `[B, H, W, C_in]` → `[B, H', W', C_out]`, with PyTorch's output
- * size ⌊(H + 2p − d·(k−1) − 1)/s⌋ + 1. Groups are not supported (always 1). tfjs cannot have both
- * stride > 1 and dilation > 1 at once.
+ * size ⌊(H + 2p − d·(k−1) − 1)/s⌋ + 1. Groups are not supported (always 1).
  *
  * Layout: `weight` is `[kh, kw, C_in, C_out]` (PyTorch: `[C_out, C_in, kh, kw]`). Default init is
- * PyTorch's: W, b ~ U(±1/√(C_in·kh·kw)). With dilation 1 the conv, bias and activation are one
- * `FusedConv2D` kernel.
+ * PyTorch's: W, b ~ U(±1/√(C_in·kh·kw)). The conv, bias and activation are one `FusedConv2D`
+ * kernel. Dilation spreads the kernel taps (tfjs has no dilated-conv gradient), so it costs the
+ * FLOPs of the spread kernel.
  */
 export class Conv2d extends UnaryModule {
   readonly weight: tf.Variable;
@@ -43,10 +43,6 @@ export class Conv2d extends UnaryModule {
     this.kernel = pair(kernelSize);
     this.stride = pair(opts.stride ?? 1);
     this.dilation = pair(opts.dilation ?? 1);
-    if ((this.stride[0] > 1 || this.stride[1] > 1) && (this.dilation[0] > 1 || this.dilation[1] > 1)) {
-      throw new UntangleError('nn.conv.stride_dilation', 'tfjs convolutions cannot combine stride > 1 with dilation > 1',
-        { stride: this.stride, dilation: this.dilation });
-    }
     this.pads = resolveConvPads(opts.padding ?? 0, this.kernel, this.stride, this.dilation);
     const shape = [this.kernel[0], this.kernel[1], inChannels, outChannels];
     this.weight = this.param('weight', shape, opts.weightInit ?? torchDefaultWeight(), rng);
@@ -72,20 +68,13 @@ export class Conv2d extends UnaryModule {
         { expectedChannels: this.inChannels, shape: x.shape }, 'untangle tensors are NHWC: [batch, height, width, channels]');
     }
     return tf.tidy(() => {
-      const x4 = x as tf.Tensor4D;
-      const filter = this.weight as tf.Tensor4D;
-      const dilated = this.dilation[0] > 1 || this.dilation[1] > 1;
-      if (!dilated) {
-        // One kernel for conv + bias (+ activation); tfjs has no gradient for dilated fused convs.
-        const y = tf.fused.conv2d({
-          x: x4, filter, strides: this.stride, pad: this.pads, bias: this.bias ?? undefined,
-          activation: this.fused ?? 'linear', leakyreluAlpha: 0.01,
-        });
-        return (this.fused === null ? this.act(y) : y) as tf.Tensor4D;
-      }
-      let y: tf.Tensor = tf.conv2d(x4, filter, this.stride, this.pads, 'NHWC', this.dilation);
-      if (this.bias) y = tf.add(y, this.bias);
-      return this.act(y) as tf.Tensor4D;
+      // One kernel for conv + bias (+ activation). tfjs has no gradient for dilated convs, so a
+      // dilation is applied to the kernel instead (see dilateKernel).
+      const y = tf.fused.conv2d({
+        x: x as tf.Tensor4D, filter: dilateKernel(this.weight as tf.Tensor4D, this.dilation), strides: this.stride,
+        pad: this.pads, bias: this.bias ?? undefined, activation: this.fused ?? 'linear', leakyreluAlpha: 0.01,
+      });
+      return (this.fused === null ? this.act(y) : y) as tf.Tensor4D;
     });
   }
 }

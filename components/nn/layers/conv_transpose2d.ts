@@ -4,7 +4,7 @@ import { UntangleError } from '../../../framework/util/errors.ts';
 import { UnaryModule } from '../module.ts';
 import { type Initializer, computeFans, torchDefaultBias, torchDefaultWeight } from '../init.ts';
 import { type ActivationName, activationFn } from '../activations.ts';
-import { convTransposeOutSize, pair } from './conv_padding.ts';
+import { convTransposeOutSize, dilateKernel, pair } from './conv_geometry.ts';
 
 export interface ConvTranspose2dOptions {
   stride?: number | [number, number];
@@ -28,7 +28,7 @@ export interface ConvTranspose2dOptions {
  * over our output padded by p on top and q = p − output_padding at the bottom has padded length
  * exactly L, so tfjs computes precisely those rows. When output_padding > p, q is 0 and the rows
  * past the full output (which PyTorch fills with bias only) are appended as zeros. Dilation is
- * applied by spreading the kernel taps (tfjs's transposed conv has no dilation argument).
+ * applied by spreading the kernel taps (`dilateKernel`; tfjs's transposed conv has no dilation argument).
  *
  * Layout: `weight` is `[kh, kw, C_out, C_in]` (PyTorch: `[C_in, C_out, kh, kw]`). PyTorch's default
  * init uses fan_in = C_out·kh·kw for both W and b, which `computeFans` reproduces on this layout.
@@ -89,7 +89,7 @@ export class ConvTranspose2d extends UnaryModule {
     const extraH = Math.max(0, this.outputPadding[0] - ph);
     const extraW = Math.max(0, this.outputPadding[1] - pw);
     return tf.tidy(() => {
-      const filter = this.dilatedFilter();
+      const filter = dilateKernel(this.weight as tf.Tensor4D, this.dilation);
       let y: tf.Tensor4D = tf.conv2dTranspose(x as tf.Tensor4D, filter, [b, oh - extraH, ow - extraW, this.outChannels],
         this.stride, [[0, 0], [ph, qh], [pw, qw], [0, 0]]);
       if (extraH > 0 || extraW > 0) y = tf.pad(y, [[0, 0], [0, extraH], [0, extraW], [0, 0]]);
@@ -97,23 +97,5 @@ export class ConvTranspose2d extends UnaryModule {
       if (this.act !== 'identity') out = activationFn(this.act)(out);
       return out as tf.Tensor4D;
     });
-  }
-
-  /** The kernel with d−1 zeros between taps: a dilated conv is a plain conv with that kernel. */
-  private dilatedFilter(): tf.Tensor4D {
-    let f = this.weight as tf.Tensor4D;
-    const [dh, dw] = this.dilation;
-    const [kh, kw] = this.kernel;
-    if (dh > 1) {
-      const [, w, o, i] = f.shape;
-      f = tf.reshape(tf.pad(tf.reshape(f, [kh, 1, w, o, i]), [[0, 0], [0, dh - 1], [0, 0], [0, 0], [0, 0]]), [kh * dh, w, o, i]);
-      f = tf.slice(f, [0, 0, 0, 0], [(kh - 1) * dh + 1, w, o, i]);
-    }
-    if (dw > 1) {
-      const [hh, , o, i] = f.shape;
-      f = tf.reshape(tf.pad(tf.reshape(f, [hh, kw, 1, o, i]), [[0, 0], [0, 0], [0, dw - 1], [0, 0], [0, 0]]), [hh, kw * dw, o, i]);
-      f = tf.slice(f, [0, 0, 0, 0], [hh, (kw - 1) * dw + 1, o, i]);
-    }
-    return f;
   }
 }

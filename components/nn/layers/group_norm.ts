@@ -3,6 +3,7 @@ import { UntangleError } from '../../../framework/util/errors.ts';
 import { Rng } from '../../../framework/util/rng.ts';
 import { UnaryModule } from '../module.ts';
 import { ones, zeros } from '../init.ts';
+import { affine, normalize } from './normalize.ts';
 
 /**
  * GroupNorm over channels-last input `[B, ..., C]` (NHWC images, `[B, N, C]` tokens): statistics
@@ -34,9 +35,8 @@ export class GroupNorm extends UnaryModule {
     return tf.tidy(() => {
       const g = this.numGroups;
       const xg = tf.reshape(x, [x.shape[0], -1, g, c / g]);
-      const { mean, variance } = tf.moments(xg, [1, 3], true);
-      const normed = tf.reshape(tf.mul(tf.sub(xg, mean), tf.rsqrt(tf.add(variance, this.eps))), x.shape);
-      return this.weight && this.bias ? tf.add(tf.mul(normed, this.weight), this.bias) : normed;
+      const normed = tf.reshape(normalize(xg, [1, 3], this.eps).normed, x.shape);
+      return affine(normed, this.weight, this.bias);
     });
   }
 }

@@ -3,6 +3,7 @@ import { UntangleError } from '../../../framework/util/errors.ts';
 import { Rng } from '../../../framework/util/rng.ts';
 import { UnaryModule } from '../module.ts';
 import { ones, zeros } from '../init.ts';
+import { affine, normalize } from './normalize.ts';
 
 /** LayerNorm over the trailing `normalizedShape` axes (PyTorch semantics, biased variance). */
 export class LayerNorm extends UnaryModule {
@@ -27,9 +28,7 @@ export class LayerNorm extends UnaryModule {
     }
     return tf.tidy(() => {
       const axes = Array.from({ length: n }, (_, i) => x.rank - n + i);
-      const { mean, variance } = tf.moments(x, axes, true);
-      const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
-      return this.weight && this.bias ? tf.add(tf.mul(normed, this.weight), this.bias) : normed;
+      return affine(normalize(x, axes, this.eps).normed, this.weight, this.bias);
     });
   }
 }

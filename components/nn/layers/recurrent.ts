@@ -13,8 +13,8 @@ import { uniform } from '../init.ts';
  * GRU r, z, n. `bias_ih`, `bias_hh` are `[G·hidden]` as in PyTorch.
  *
  * Per step the LSTM costs one fused matMul (h·W_hh with the precomputed x·W_ih + biases as its
- * bias), one split and six element-wise kernels; the input projection of all steps is a single
- * matMul up front.
+ * bias), one split and nine element-wise kernels, the GRU likewise eleven kernels; the input
+ * projection of all steps is a single matMul up front.
  */
 
 export type LstmState = {
@@ -74,11 +74,11 @@ abstract class RecurrentCellBase extends Module {
     return tf.zeros([batch, this.hiddenSize]);
   }
 
-  /** Project a whole sequence `[B, T, I]` at once and split it into T tensors `[B, G·H]`. */
-  protected projectSequence(x: tf.Tensor3D, withHhBias: boolean): tf.Tensor2D[] {
+  /** Project a whole sequence `[B, T, I]` → `[B, T, G·H]` in one matMul. */
+  protected projectSequence(x: tf.Tensor3D, withHhBias: boolean): tf.Tensor3D {
     const [b, t] = x.shape;
     const xw = this.inputProjection(tf.reshape(x, [b * t, this.inputSize]), withHhBias);
-    return tf.unstack(tf.reshape(xw, [b, t, -1]), 1) as tf.Tensor2D[];
+    return tf.reshape(xw, [b, t, -1]);
   }
 }
 
@@ -115,7 +115,7 @@ export class LSTM extends LSTMCell implements SequenceLayer {
       const b = x.shape[0];
       let s: LstmState = { h: initial?.h ?? this.zeros(b), c: initial?.c ?? this.zeros(b) };
       const hs: tf.Tensor2D[] = [];
-      for (const xw of this.projectSequence(x, true)) {
+      for (const xw of tf.unstack(this.projectSequence(x, true), 1) as tf.Tensor2D[]) {
         s = this.cellFromProjection(xw, s);
         hs.push(s.h);
       }
@@ -132,14 +132,19 @@ export class GRUCell extends RecurrentCellBase {
 
   step(x: tf.Tensor2D, h?: tf.Tensor2D): tf.Tensor2D {
     this.checkInput(x, 2);
-    return tf.tidy(() => this.cellFromProjection(this.inputProjection(x, false), h ?? this.zeros(x.shape[0])));
+    return tf.tidy(() => {
+      const [xrz, xn] = tf.split(this.inputProjection(x, false), [2 * this.hiddenSize, this.hiddenSize], 1);
+      return this.cellFromProjection(xrz as tf.Tensor2D, xn as tf.Tensor2D, h ?? this.zeros(x.shape[0]));
+    });
   }
 
-  /** The GRU update given xw = x·W_ih + b_ih (b_hh cannot be folded in: r scales its n block). */
-  protected cellFromProjection(xw: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
+  /**
+   * The GRU update given x·W_ih + b_ih split into its [r, z] and n blocks (b_hh cannot be folded
+   * in: r scales its n block).
+   */
+  protected cellFromProjection(xrz: tf.Tensor2D, xn: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
     const H = this.hiddenSize;
     const hw = tf.fused.matMul({ a: h, b: this.weightHh as tf.Tensor2D, bias: this.biasHh ?? undefined });
-    const [xrz, xn] = tf.split(xw, [2 * H, H], 1);
     const [hrz, hn] = tf.split(hw, [2 * H, H], 1);
     const [r, z] = tf.split(tf.sigmoid(tf.add(xrz, hrz)), 2, 1);
     const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
@@ -154,8 +159,12 @@ export class GRU extends GRUCell implements SequenceLayer {
     return tf.tidy(() => {
       let h = initial?.h ?? this.zeros(x.shape[0]);
       const hs: tf.Tensor2D[] = [];
-      for (const xw of this.projectSequence(x, false)) {
-        h = this.cellFromProjection(xw, h);
+      // Split the whole sequence's projection once rather than at every step.
+      const [xrz, xn] = tf.split(this.projectSequence(x, false), [2 * this.hiddenSize, this.hiddenSize], 2);
+      const rz = tf.unstack(xrz, 1) as tf.Tensor2D[];
+      const n = tf.unstack(xn, 1) as tf.Tensor2D[];
+      for (let t = 0; t < rz.length; t++) {
+        h = this.cellFromProjection(rz[t], n[t], h);
         hs.push(h);
       }
       return { output: tf.stack(hs, 1) as tf.Tensor3D, h };

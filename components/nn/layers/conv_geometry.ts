@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { UntangleError } from '../../../framework/util/errors.ts';
 
 /** PyTorch-style padding: 'valid' (0), 'same' (stride 1 only), a number, or [padH, padW]. */
@@ -38,4 +39,26 @@ export function convOutSize(inSize: number, k: number, s: number, padBefore: num
 /** PyTorch ConvTranspose2d: (in − 1)·s − 2p + d·(k−1) + output_padding + 1. */
 export function convTransposeOutSize(inSize: number, k: number, s: number, p: number, d: number, outputPadding: number): number {
   return (inSize - 1) * s - 2 * p + d * (k - 1) + outputPadding + 1;
+}
+
+/**
+ * The kernel `[kh, kw, a, b]` with d − 1 zeros between taps: a conv with dilation d equals a plain
+ * conv with this (k−1)·d+1 kernel. Used because tfjs has no gradient for dilated convolutions and
+ * no dilation argument on transposed ones; it costs ((k−1)·d+1)²/k² times the FLOPs, so dilation
+ * is for small layers. Differentiable (reshape/pad/slice).
+ */
+export function dilateKernel(f: tf.Tensor4D, dilation: [number, number]): tf.Tensor4D {
+  const [dh, dw] = dilation;
+  let out = f;
+  if (dh > 1) {
+    const [kh, kw, a, b] = out.shape;
+    const spread = tf.pad(tf.reshape(out, [kh, 1, kw, a, b]), [[0, 0], [0, dh - 1], [0, 0], [0, 0], [0, 0]]);
+    out = tf.slice(tf.reshape(spread, [kh * dh, kw, a, b]), [0, 0, 0, 0], [(kh - 1) * dh + 1, kw, a, b]) as tf.Tensor4D;
+  }
+  if (dw > 1) {
+    const [kh, kw, a, b] = out.shape;
+    const spread = tf.pad(tf.reshape(out, [kh, kw, 1, a, b]), [[0, 0], [0, 0], [0, dw - 1], [0, 0], [0, 0]]);
+    out = tf.slice(tf.reshape(spread, [kh, kw * dw, a, b]), [0, 0, 0, 0], [kh, (kw - 1) * dw + 1, a, b]) as tf.Tensor4D;
+  }
+  return out;
 }
