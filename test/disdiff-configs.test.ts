@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { composeConfig } from '../framework/config/compose.ts';
 import { createRegistry } from '../registry.ts';
+import { ConfigError } from '../framework/config/issues.ts';
 
 /** A stand-in for `${run:NAME}` so stage configs validate without trained upstream runs. */
 const resolvers = { run: (args: string[]) => ({ ok: true as const, value: `/store/${args[0]}/checkpoints/last.safetensors` }) };
@@ -12,6 +13,17 @@ describe('DisDiff configs', () => {
   it('the Shapes3D stages validate, alone and with their CPU layers', () => {
     for (const st of ['vq', 'kl', 'ldm', 'dis']) compose([`configs/shapes3d-${st}.yaml`]);
     for (const st of ['vq', 'ldm', 'dis']) compose([`configs/shapes3d-${st}.yaml`, `configs/scale/cpu-${st}.yaml`]);
+  });
+
+  it('the MPI3D and Cars3D variants validate once given the data path, and need it', () => {
+    for (const ds of ['mpi3d', 'cars3d']) for (const st of ['vq', 'ldm', 'dis']) {
+      compose([`configs/${ds}-${st}.yaml`], ['data.train.params.path=/data/file.npz']);
+      let msg = '';
+      try { compose([`configs/${ds}-${st}.yaml`]); } catch (e) { msg = (e as ConfigError).format(); }
+      expect(msg).toMatch(/data\.train\.params\.path: mandatory value/);
+    }
+    const mpi = compose(['configs/mpi3d-dis.yaml'], ['data.train.params.path=/d.npz']).config as Record<string, Node>;
+    expect(mpi.loss.params.dis_weight).toBe(0.01);
   });
 
   it("mirror the paper's settings; dis_weight is the YAML's 0.05 (no CLI default overrides it)", () => {
