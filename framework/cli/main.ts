@@ -9,6 +9,7 @@ import { configCommand } from './commands/config.ts';
 import { lsCommand } from './commands/ls.ts';
 import { runsCommand } from './commands/runs.ts';
 import { evalCommand } from './commands/eval.ts';
+import { experimentCommand } from './commands/experiment.ts';
 import { scoreCommand } from './commands/score.ts';
 import { syncCommand } from './commands/sync.ts';
 import type { ComponentRegistry } from '../registry/registry.ts';
@@ -32,6 +33,8 @@ export function registerCommand(name: string, run: Command, help: string): void 
 function usage(): string {
   return `untangle: declarative disentanglement experiments\n\nusage:\n${Object.values(COMMANDS).map((c) => `  untangle ${c.help}`).join('\n')}\n`;
 }
+
+registerCommand('experiment', experimentCommand, 'experiment FILE.yaml [--force] [overrides for every stage]: run its stages in order, reusing finished ones');
 
 export async function main(argv: string[]): Promise<number> {
   // Production mode: no per-op debug checks, and no "install tfjs-node" banner (backend selection

@@ -1,0 +1,134 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { defineComponent } from '../../../framework/registry/types.ts';
+import type { Loss, LossTerms, Outputs, StepContext } from '../../../framework/trainer/contracts.ts';
+import type { Batch } from '../../datasets/types.ts';
+import { UntangleError } from '../../../framework/util/errors.ts';
+import { Lpips } from './lpips.ts';
+
+export interface RecParams {
+  rec_loss: 'l1' | 'l2';
+  perceptual_weight: number;
+  lpips_weights: string | null;
+}
+
+/**
+ * The reconstruction part of taming's VQLPIPSWithDiscriminator / LDM's LPIPSWithDiscriminator:
+ * |x − x̂| (or squared) per pixel, plus perceptual_weight · LPIPS when switched on. Images are
+ * compared in [−1, 1]. The patch-GAN term is not implemented (see the DisDiff README): these
+ * losses are the discriminator-free variants (disc_weight 0).
+ */
+class Reconstruction {
+  private readonly lpips: Lpips | null;
+  constructor(readonly p: RecParams) {
+    this.lpips = p.perceptual_weight > 0 ? new Lpips(p.lpips_weights) : null;
+  }
+
+  /** Per-pixel reconstruction error `[B,H,W,C]` and the LPIPS term. */
+  terms(x01: tf.Tensor, recon: tf.Tensor): { pixel: tf.Tensor; lpips: tf.Scalar } {
+    const x = tf.sub(tf.mul(x01, 2), 1);
+    const diff = tf.sub(x, recon);
+    const pixel = this.p.rec_loss === 'l1' ? tf.abs(diff) : tf.square(diff);
+    const lpips = this.lpips ? tf.mean(this.lpips.distance(x, recon)) as tf.Scalar : tf.scalar(0);
+    return { pixel, lpips };
+  }
+}
+
+const REC_SCHEMA = {
+  rec_loss: { enum: ['l1', 'l2'], default: 'l1' },
+  perceptual_weight: { type: 'number', minimum: 0, default: 0, description: 'LPIPS weight (taming: 1.0); needs lpips_weights' },
+  lpips_weights: { type: ['string', 'null'], default: null, description: 'safetensors file with VGG16 + LPIPS head weights (see lpips.ts)' },
+};
+
+function outputOf(outputs: Outputs, key: string, who: string): tf.Tensor {
+  const t = outputs[key];
+  if (!t) throw new UntangleError('loss-missing-output', `${who} needs the model output '${key}'`, { have: Object.keys(outputs) }, 'pair it with the matching autoencoder model');
+  return t;
+}
+
+export interface VQLossParams extends RecParams {
+  codebook_weight: number;
+  beta: number;
+}
+
+/** taming's VQ loss without the GAN: mean rec + w_p·LPIPS + codebook_weight·(codebook + β·commitment). */
+export class VQLoss implements Loss {
+  private readonly rec: Reconstruction;
+  constructor(readonly p: VQLossParams) {
+    this.rec = new Reconstruction(p);
+  }
+
+  compute(batch: Batch, outputs: Outputs, _ctx: StepContext): LossTerms {
+    const { pixel, lpips } = this.rec.terms(batch.x, outputOf(outputs, 'recon', 'VQLoss'));
+    const rec = tf.mean(pixel) as tf.Scalar;
+    const codebook = outputOf(outputs, 'codebook', 'VQLoss') as tf.Scalar;
+    const commitment = outputOf(outputs, 'commitment', 'VQLoss') as tf.Scalar;
+    const vq = tf.add(codebook, tf.mul(this.p.beta, commitment)) as tf.Scalar;
+    const total = tf.add(tf.add(rec, tf.mul(this.p.perceptual_weight, lpips)), tf.mul(this.p.codebook_weight, vq)) as tf.Scalar;
+    const terms: Record<string, tf.Scalar> = { rec_loss: rec, codebook, commitment, quant_loss: vq };
+    if (this.p.perceptual_weight > 0) terms.p_loss = lpips;
+    if (outputs.perplexity) terms.perplexity = outputs.perplexity as tf.Scalar;
+    return { total, terms };
+  }
+}
+
+export interface KLAELossParams extends RecParams {
+  kl_weight: number;
+  logvar_init: number;
+}
+
+/**
+ * LDM's LPIPSWithDiscriminator without the GAN: nll = Σ(rec/exp(s) + s)/B with one learned scalar
+ * log-variance s (a loss variable the trainer optimises with the model), + kl_weight·KL.
+ */
+export class KLAutoencoderLoss implements Loss {
+  private readonly rec: Reconstruction;
+  private readonly logvar: tf.Variable;
+  constructor(readonly p: KLAELossParams) {
+    this.rec = new Reconstruction(p);
+    this.logvar = tf.variable(tf.scalar(p.logvar_init), true);
+  }
+
+  namedVariables(): Map<string, tf.Variable> {
+    return new Map([['logvar', this.logvar]]);
+  }
+
+  compute(batch: Batch, outputs: Outputs, _ctx: StepContext): LossTerms {
+    const { pixel, lpips } = this.rec.terms(batch.x, outputOf(outputs, 'recon', 'KLAutoencoderLoss'));
+    const b = batch.x.shape[0];
+    const perPixel = this.p.perceptual_weight > 0 ? tf.add(pixel, tf.mul(this.p.perceptual_weight, tf.reshape(lpips, [1, 1, 1, 1]))) : pixel;
+    const nll = tf.div(tf.sum(tf.add(tf.div(perPixel, tf.exp(this.logvar)), this.logvar)), b) as tf.Scalar;
+    const kl = outputOf(outputs, 'kl', 'KLAutoencoderLoss') as tf.Scalar;
+    const total = tf.add(nll, tf.mul(this.p.kl_weight, kl)) as tf.Scalar;
+    return { total, terms: { nll_loss: nll, rec_loss: tf.mean(pixel) as tf.Scalar, kl_loss: kl, logvar: this.logvar as unknown as tf.Scalar } };
+  }
+}
+
+export const vqLossSpec = defineComponent<VQLossParams, VQLoss>({
+  target: 'untangle.losses.VQLoss',
+  kind: 'loss',
+  description: 'VQ autoencoder loss: L1/L2 reconstruction (+ optional LPIPS) + codebook + β·commitment (no GAN term)',
+  schema: {
+    type: 'object', additionalProperties: false,
+    properties: {
+      ...REC_SCHEMA,
+      codebook_weight: { type: 'number', minimum: 0, default: 1.0 },
+      beta: { type: 'number', minimum: 0, default: 0.25, description: 'commitment weight β' },
+    },
+  },
+  create: (p) => new VQLoss(p),
+});
+
+export const klAutoencoderLossSpec = defineComponent<KLAELossParams, KLAutoencoderLoss>({
+  target: 'untangle.losses.KLAutoencoderLoss',
+  kind: 'loss',
+  description: 'KL autoencoder loss: L1/L2 NLL with a learned log-variance (+ optional LPIPS) + kl_weight·KL (no GAN term)',
+  schema: {
+    type: 'object', additionalProperties: false,
+    properties: {
+      ...REC_SCHEMA,
+      kl_weight: { type: 'number', minimum: 0, default: 1e-6 },
+      logvar_init: { type: 'number', default: 0 },
+    },
+  },
+  create: (p) => new KLAutoencoderLoss(p),
+});

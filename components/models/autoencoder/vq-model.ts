@@ -1,0 +1,90 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Module, Conv2d } from '../../nn/index.ts';
+import { defineComponent } from '../../../framework/registry/types.ts';
+import type { Model, Outputs, StepContext } from '../../../framework/trainer/contracts.ts';
+import type { Batch } from '../../datasets/types.ts';
+import { Rng } from '../../../framework/util/rng.ts';
+import { LdmDecoder, LdmEncoder, DDCONFIG_SCHEMA, type DDConfig } from './nets.ts';
+import { VectorQuantizer } from './quantizer.ts';
+import { reconstructionPictures, type FirstStage } from './first-stage.ts';
+
+export interface VQModelParams {
+  ddconfig: DDConfig;
+  embed_dim: number;
+  n_embed: number;
+  ema: boolean;
+  ema_decay: number;
+}
+
+/**
+ * LDM's `VQModel` (taming-transformers VQGAN's autoencoder): Encoder → 1×1 quant_conv → codebook
+ * → 1×1 post_quant_conv → Decoder. Images are mapped from [0, 1] to [−1, 1] as LDM's data are.
+ * As a frozen first stage (`LatentDiffusion`, `DisDiff`) `encode` returns the pre-quantisation
+ * latents and `decode` quantises first, as `VQModelInterface` does.
+ */
+export class VQModel extends Module implements Model, FirstStage {
+  readonly encoder: LdmEncoder;
+  readonly decoder: LdmDecoder;
+  readonly quantConv: Conv2d;
+  readonly postQuantConv: Conv2d;
+  readonly quantize: VectorQuantizer;
+
+  constructor(readonly p: VQModelParams, rng: Rng) {
+    super();
+    this.encoder = this.child('encoder', new LdmEncoder(p.ddconfig, rng));
+    this.decoder = this.child('decoder', new LdmDecoder(p.ddconfig, rng));
+    this.quantConv = this.child('quant_conv', new Conv2d(p.ddconfig.z_channels, p.embed_dim, 1, rng));
+    this.postQuantConv = this.child('post_quant_conv', new Conv2d(p.embed_dim, p.ddconfig.z_channels, 1, rng));
+    this.quantize = this.child('quantize', new VectorQuantizer(p.n_embed, p.embed_dim, rng, p.ema, p.ema_decay));
+  }
+
+  get latentChannels(): number {
+    return this.p.embed_dim;
+  }
+
+  /** `[B,H,W,3]` in [0,1] → pre-quantisation latents `[B,H/f,W/f,embed_dim]`. */
+  encode(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.quantConv.forward(this.encoder.forward(tf.sub(tf.mul(x, 2), 1))));
+  }
+
+  /** Latents → images in [−1, 1] (quantising first, as VQModelInterface.decode does). */
+  decode(h: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.decodeCode(this.quantize.forward(h).zq));
+  }
+
+  private decodeCode(zq: tf.Tensor): tf.Tensor {
+    return this.decoder.forward(this.postQuantConv.forward(zq));
+  }
+
+  forward(batch: Batch, _ctx: StepContext): Outputs {
+    const h = this.encode(batch.x);
+    const q = this.quantize.forward(h);
+    return { recon: this.decodeCode(q.zq), codebook: q.codebook, commitment: q.commitment, perplexity: q.perplexity };
+  }
+
+  afterStep(): void {
+    this.quantize.emaUpdate();
+  }
+
+  logImages(batch: Batch): Record<string, tf.Tensor4D> {
+    return reconstructionPictures(this, batch.x);
+  }
+}
+
+export const vqModelSpec = defineComponent<VQModelParams, VQModel>({
+  target: 'untangle.models.VQModel',
+  kind: 'model',
+  description: "LDM/taming VQ autoencoder (Encoder, codebook with straight-through or EMA updates, Decoder)",
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      ddconfig: DDCONFIG_SCHEMA,
+      embed_dim: { type: 'integer', minimum: 1, default: 3 },
+      n_embed: { type: 'integer', minimum: 2, default: 8192 },
+      ema: { type: 'boolean', default: false, description: 'EMA codebook updates instead of the codebook loss' },
+      ema_decay: { type: 'number', minimum: 0, maximum: 1, default: 0.99 },
+    },
+  },
+  create: (p, ctx) => new VQModel(p, new Rng(ctx.seed)),
+});

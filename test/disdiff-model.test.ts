@@ -1,0 +1,140 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../framework/backends/select.ts';
+import { disentanglingCrossEntropies } from '../components/models/disdiff/dis-terms.ts';
+import { DisDiffLoss } from '../components/losses/disdiff.ts';
+import { fitUnitPca, projectUnits } from '../components/models/disdiff/pca.ts';
+import { matrixExp, orthogonalRows } from '../components/models/disdiff/orthogonal.ts';
+import { VQModel } from '../components/models/autoencoder/vq-model.ts';
+import { UNet } from '../components/models/diffusion/unet.ts';
+import { LatentDiffusion } from '../components/models/diffusion/latent-diffusion.ts';
+import { DDIMSampler } from '../components/samplers/samplers.ts';
+import { DisDiff } from '../components/models/disdiff/disdiff.ts';
+import { Rng } from '../framework/util/rng.ts';
+
+beforeAll(async () => {
+  await selectBackend('cpu', { log: () => undefined });
+});
+
+const ctx = (step = 0) => ({ step, training: true, rng: new Rng(step + 11) });
+
+describe('disentangling loss', () => {
+  it('cross-entropies with target c on hand-checkable codes', () => {
+    // Two units of one number. Shifting changed unit 0 by 1 and moved it onto the input's code.
+    const p = tf.tensor3d([[[0], [0]]]);
+    const pShift = tf.tensor3d([[[1], [0]]]);
+    const z = tf.tensor3d([[[1], [3]]]);
+    // logits: change ‖p − p'‖ = [1, 0]; own ‖p − z‖ − ‖p' − z‖ = [1 − 0, 3 − 3] = [1, 0].
+    const right = disentanglingCrossEntropies(p, pShift, z, Int32Array.from([0]));
+    expect(right.ceChange.dataSync()[0]).toBeCloseTo(Math.log(1 + Math.exp(-1)), 5);
+    expect(right.ceOwn.dataSync()[0]).toBeCloseTo(Math.log(1 + Math.exp(-1)), 5);
+    // Claiming unit 1 was shifted is penalised: −log(e⁰/(e¹ + e⁰)) = log(1 + e).
+    const wrong = disentanglingCrossEntropies(p, pShift, z, Int32Array.from([1]));
+    expect(wrong.ceChange.dataSync()[0]).toBeCloseTo(Math.log(1 + Math.E), 5);
+  });
+
+  it('total = l_simple·|ε̃ − ε| + dis_weight·mean(w·(ce_own + ce_change)), w from Z or IM', () => {
+    const outputs = {
+      eps_pred: tf.tensor4d([1, 2], [2, 1, 1, 1]), eps: tf.zeros([2, 1, 1, 1]),
+      ce_own: tf.tensor1d([1, 2]), ce_change: tf.tensor1d([0.5, 0.5]), w_z: tf.tensor1d([2, 0]), w_im: tf.tensor1d([0, 4]),
+    };
+    const z = new DisDiffLoss({ loss_type: 'l1', l_simple_weight: 1, dis_weight: 0.05, dis_loss_type: 'Z' }).compute({}, outputs, ctx());
+    // simple = 1.5; Z: mean(2·1.5, 0·2.5) = 1.5 → 1.5 + 0.05·1.5
+    expect(z.total.dataSync()[0]).toBeCloseTo(1.575, 6);
+    expect(z.terms.loss_dis.dataSync()[0]).toBeCloseTo(1.5, 6);
+    const im = new DisDiffLoss({ loss_type: 'l1', l_simple_weight: 1, dis_weight: 0.05, dis_loss_type: 'IM' }).compute({}, outputs, ctx());
+    // IM: mean(0·1.5, 4·2.5) = 5 → 1.5 + 0.05·5
+    expect(im.total.dataSync()[0]).toBeCloseTo(1.75, 6);
+    const l2 = new DisDiffLoss({ loss_type: 'l2', l_simple_weight: 1, dis_weight: 0, dis_loss_type: 'Z' }).compute({}, outputs, ctx());
+    expect(l2.total.dataSync()[0]).toBeCloseTo(2.5, 6);
+  });
+});
+
+describe('unit representation and embeddings', () => {
+  it('per-unit PCA finds the direction each unit varies along and projects onto it', () => {
+    // Unit 0 varies along u = (0.6, 0.8) with amplitudes 1..4; unit 1 along (1, 0) with amplitudes 4..1.
+    const a = [1, 2, 3, 4];
+    const codes = new Float32Array(a.flatMap((v, i) => [0.6 * v, 0.8 * v, 5 - a[i], 0]));
+    const pca = fitUnitPca(codes, 4, 2, 2);
+    expect(Array.from(pca.dirs).map((v) => Number(v.toFixed(5)))).toEqual([0.6, 0.8, 1, 0]);
+    const proj = projectUnits(codes, 4, 2, 2, pca);
+    expect(Array.from(proj).map((v) => Number(v.toFixed(4)))).toEqual([-1.5, 1.5, -0.5, 0.5, 0.5, -0.5, 1.5, -1.5]);
+  });
+
+  it('exp of a skew-symmetric matrix is orthogonal; exp([[0,−θ],[θ,0]]) is the rotation by θ', () => {
+    const r = matrixExp(tf.tensor2d([[0, -0.7], [0.7, 0]])).dataSync();
+    [Math.cos(0.7), -Math.sin(0.7), Math.sin(0.7), Math.cos(0.7)].forEach((v, i) => expect(r[i]).toBeCloseTo(v, 5));
+    const w = tf.tensor2d(new Rng(4).fillNormal(new Float32Array(25)), [5, 5]);
+    const rows = orthogonalRows(w, 3);
+    const gram = tf.matMul(rows, rows, false, true).dataSync();
+    [1, 0, 0, 0, 1, 0, 0, 0, 1].forEach((v, i) => expect(gram[i]).toBeCloseTo(v, 4));
+  });
+});
+
+function tinyDisDiff(): DisDiff {
+  const rng = new Rng(7);
+  const fs = new VQModel({ ddconfig: { double_z: false, z_channels: 3, resolution: 16, in_channels: 3, out_ch: 3, ch: 8, ch_mult: [1, 2, 2], num_res_blocks: 1, attn_resolutions: [], norm_groups: 4, attn_heads: 1 }, embed_dim: 3, n_embed: 16, ema: false, ema_decay: 0.99 }, rng);
+  const unet = new UNet({ image_size: 4, in_channels: 3, out_channels: 3, model_channels: 8, channel_mult: [1, 2], num_res_blocks: 1, attention_resolutions: [2], num_heads: 2, use_scale_shift_norm: true, norm_groups: 4 }, rng);
+  const w = unet.namedVariables().get('decoder.conv_out.weight')!;
+  w.assign(tf.tensor(new Rng(8).fillNormal(new Float32Array(w.size), 0, 0.1), w.shape));
+  const ldm = new LatentDiffusion({ beta_schedule: 'linear', timesteps: 100, linear_start: 0.0015, linear_end: 0.0155, cosine_s: 0.008, first_stage: null, first_stage_ckpt: null, unet: null, sampler: null, scale_by_std: true, scale_factor: 1, log_samples: 2 }, fs, unet, new DDIMSampler(2, 0));
+  return new DisDiff({ ldm: null, ldm_ckpt: null, load_ema: true, latent_unit: 3, repre_emb_channels: 4, encoder_width: 8, image_size: 16, in_channels: 3, orth_emb: true, dis_loss: true, swap_ddim_steps: 2, swap_rows: 2 }, ldm, rng);
+}
+
+describe('DisDiff model (tiny)', () => {
+  let x: tf.Tensor;
+  beforeAll(() => {
+    x = tf.tensor(new Rng(1).fillUniform(new Float32Array(2 * 16 * 16 * 3)), [2, 16, 16, 3]);
+  });
+
+  it('trains only the encoder, shift decoder and unit embeddings; the frozen LDM gets no update', () => {
+    const m = tinyDisDiff();
+    const names = [...m.namedTrainableVariables().keys()];
+    expect(names.some((n) => n.startsWith('ldm.'))).toBe(false);
+    expect(names.some((n) => n.startsWith('encoder_copy.'))).toBe(false);
+    expect(names).toContain('unit_emb');
+    expect(names.some((n) => n.startsWith('shift.'))).toBe(true);
+    // the shift decoder starts as a copy of the trained decoder half, with a zero head (g_k = 0, ε̃ = ε̂)
+    const vars0 = m.namedVariables();
+    expect(Array.from(vars0.get('shift.middle_res1.conv1.weight')!.dataSync())).toEqual(Array.from(vars0.get('ldm.unet.decoder.middle_res1.conv1.weight')!.dataSync()));
+    expect(tf.max(tf.abs(vars0.get('shift.conv_out.weight')!)).dataSync()[0]).toBe(0);
+    expect(tf.max(tf.abs(vars0.get('ldm.unet.decoder.conv_out.weight')!)).dataSync()[0]).toBeGreaterThan(0);
+    const loss = new DisDiffLoss({ loss_type: 'l1', l_simple_weight: 1, dis_weight: 0.05, dis_loss_type: 'Z' });
+    const vars = m.trainableVariables();
+    let terms: Record<string, number> = {};
+    const { grads } = tf.variableGrads(() => {
+      const out = m.forward({ x }, ctx(0));
+      expect(out.ce_own.shape).toEqual([2]);
+      const r = loss.compute({ x }, out, ctx(0));
+      terms = Object.fromEntries(Object.entries(r.terms).map(([k, v]) => [k, v.dataSync()[0]]));
+      return r.total;
+    }, vars);
+    expect(Object.keys(terms).sort()).toEqual(['ce_change', 'ce_own', 'dis_w', 'loss_dis', 'loss_simple']);
+    // With 3 units, the cross-entropies start near log 3 (nothing learned yet).
+    expect(terms.ce_change).toBeGreaterThan(0);
+    const norm = (prefix: string) => vars.filter((v) => [...m.namedTrainableVariables()].find(([, w]) => w === v)![0].startsWith(prefix))
+      .reduce((s, v) => s + tf.sum(tf.abs(grads[v.name])).dataSync()[0], 0);
+    expect(norm('shift.conv_out.')).toBeGreaterThan(0);
+    // With the zero head the encoder gets no gradient at step 0 (as with openaimodel's zero_module);
+    // after one update of the head it does.
+    expect(norm('encoder.')).toBe(0);
+    vars.forEach((v) => v.assign(tf.sub(v, tf.mul(0.1, grads[v.name]))));
+    const again = tf.variableGrads(() => loss.compute({ x }, m.forward({ x }, ctx(1)), ctx(1)).total, vars).grads;
+    const encNorm = vars.filter((v) => [...m.namedTrainableVariables()].find(([, w]) => w === v)![0].startsWith('encoder.'))
+      .reduce((s, v) => s + tf.sum(tf.abs(again[v.name])).dataSync()[0], 0);
+    expect(encNorm).toBeGreaterThan(0);
+  });
+
+  it('represent gives one number per unit; the swap grid has rows × (source, recon, N swaps)', () => {
+    const m = tinyDisDiff();
+    const codes = m.represent(x);
+    expect(codes.shape).toEqual([2, 3]);
+    const grid = m.logImages({ x }, ctx(0)).swap;
+    expect(grid.shape).toEqual([2 * 5, 16, 16, 3]);
+    // column 0 is the source itself
+    expect(Array.from(tf.slice(grid, 0, 1).dataSync())).toEqual(Array.from(tf.slice(x, 0, 1).dataSync()));
+    const v = grid.dataSync();
+    expect(Math.min(...v)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...v)).toBeLessThanOrEqual(1);
+  });
+});
