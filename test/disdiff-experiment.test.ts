@@ -68,12 +68,12 @@ describe('untangle experiment: stage chaining', () => {
     expect((err as ConfigError).format()).toMatch(/no run named 'toy-a'/);
   });
 
-  it('through the CLI: the DisDiff stage without its LDM run exits 2 with the resolver error', () => {
+  it('through the CLI: the DisDiff stage without its LDM run exits 2 with the resolver error', async () => {
     const dir = writeTree({ 'experiments/dis.yaml': `stages:\n  - name: disdiff\n    base: [${join(process.cwd(), 'configs/shapes3d-dis.yaml')}]\n` });
-    const r = untangle(['experiment', 'experiments/dis.yaml'], dir);
+    const r = await untangle(['experiment', 'experiments/dis.yaml'], dir);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/no run named 'shapes3d-ldm'/);
-    const bad = untangle(['experiment', 'nope.yaml'], dir);
+    const bad = await untangle(['experiment', 'nope.yaml'], dir);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/experiment file not found/);
   });
