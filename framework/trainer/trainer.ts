@@ -4,7 +4,7 @@ import type { Batch, Dataset } from '../../components/datasets/types.ts';
 import type { RunWriter } from '../tracking/types.ts';
 import { BatchPlan } from './batches.ts';
 import { Progress } from './progress.ts';
-import { clipByGlobalNorm } from './clip.ts';
+import { clipGradNorm } from '../../components/optim/clip.ts';
 import { saveCheckpoint, assignVariables, type LoadedCheckpoint } from './checkpoint.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import { UntangleError } from '../util/errors.ts';
@@ -177,7 +177,7 @@ export class Trainer {
       return lt.total;
     }, vars);
     const ordered = vars.map((v) => grads[v.name]);
-    const clipped = gradClip ? clipByGlobalNorm(ordered, gradClip) : { grads: ordered, norm: NaN };
+    const clipped = gradClip ? clipGradNorm(ordered, gradClip) : { grads: ordered, totalNorm: NaN };
     optimizer.apply(vars, clipped.grads, lr);
     const total = value.dataSync()[0];
     const terms: Record<string, number> = {};
@@ -185,7 +185,7 @@ export class Trainer {
       terms[k] = t.dataSync()[0];
       t.dispose();
     }
-    if (gradClip) terms.grad_norm = clipped.norm;
+    if (gradClip) terms.grad_norm = clipped.totalNorm;
     value.dispose();
     tf.dispose(ordered);
     if (clipped.grads !== ordered) tf.dispose(clipped.grads);
