@@ -83,4 +83,20 @@ describe('generic trainer', () => {
     expect(readdirSync(join(art, 'config/layers'))).toEqual(['00-toy.yaml']);
     expect(JSON.parse(readFileSync(join(art, 'seeds.json'), 'utf8')).root).toBe(7);
   });
+
+  it('clips gradients by global norm and keeps an EMA of the weights when asked', async () => {
+    const dir = writeTree({ 'toy.yaml': TOY_CONFIG });
+    const out = await runExperiment({ registry: toyTrainingRegistry(), baseFiles: ['toy.yaml'], overrides: ['trainer.grad_clip=0.001', 'trainer.ema.enabled=true', 'trainer.ema.decay=0.5'], cwd: dir, log: quiet });
+    const store = new FileStore(join(dir, 'runs'));
+    const norms = store.metricHistory(out.runId, 'train/grad_norm').map((p) => p.value);
+    expect(norms).toHaveLength(4);
+    for (const n of norms) expect(n).toBeGreaterThan(0.001);
+    const ckpt = readSafetensors(join(store.artifactDir(out.runId)!, 'checkpoints/last.safetensors')).tensors;
+    const emaKeys = [...ckpt.keys()].filter((k) => k.startsWith('ema/'));
+    expect(emaKeys).toContain('ema/shadow/enc.weight');
+    // With a tiny clip the weights barely move, so the EMA stays close to them but is not equal.
+    const w = ckpt.get('model/enc.weight')!.data;
+    const e = ckpt.get('ema/shadow/enc.weight')!.data;
+    expect(Array.from(e)).not.toEqual(Array.from(w));
+  });
 });
