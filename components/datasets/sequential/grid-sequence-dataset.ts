@@ -8,7 +8,8 @@ import { FactorGrid } from './grid-factors.ts';
  * A procedural sequence data set whose examples are the cells of a factor grid, some factors
  * static (fixed over the sequence) and the others dynamic. Subclasses render one sequence from a
  * factor row; this base turns indices into batches
- * `{ x: [B, T, ...frame], static: int32 [B, S], dynamic: int32 [B, D], factors: int32 [B, S+D], index: int32 [B] }`.
+ * `{ x: [B, T, ...frame], static: int32 [B, S], dynamic: int32 [B, D], factors: int32 [B, S+D], index: int32 [B], sequence: int32 [B] }`
+ * (`sequence` names the sequence an example belongs to: FHVAE's per-sequence prior is keyed by it).
  * It is also a GroundTruthDataset over the whole grid, so the factor-based metric suite applies to
  * a model's static codes.
  */
@@ -59,14 +60,20 @@ export abstract class GridSequenceDataset implements GroundTruthDataset {
   batch(indices: ArrayLike<number>): Batch {
     const n = indices.length;
     const f = this.indexToFactors(indices);
-    const dyn = this.dynamicColumns;
     return {
       x: this.observationsFromFactors(f, n),
       static: tf.tensor2d(this.grid.columns(f, n, this.staticColumns), [n, this.staticColumns.length], 'int32'),
-      dynamic: tf.tensor2d(this.grid.columns(f, n, dyn), [n, dyn.length], 'int32'),
+      dynamic: this.dynamicLabels(f, n),
       factors: tf.tensor2d(f, [n, this.factorSizes.length], 'int32'),
       index: tf.tensor1d(Int32Array.from(indices), 'int32'),
+      sequence: tf.tensor1d(Int32Array.from(indices), 'int32'),
     };
+  }
+
+  /** Dynamic labels `[n, D]` (constant over time); data sets with per-frame labels return `[n, T, D]`. */
+  protected dynamicLabels(f: Int32Array, n: number): tf.Tensor {
+    const dyn = this.dynamicColumns;
+    return tf.tensor2d(this.grid.columns(f, n, dyn), [n, dyn.length], 'int32');
   }
 
   fingerprint(): DatasetFingerprint {
