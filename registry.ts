@@ -5,12 +5,19 @@ import { specs as models } from './components/models/index.ts';
 import { specs as losses } from './components/losses/index.ts';
 import { specs as optim } from './components/optim/index.ts';
 import { specs as callbacks } from './components/callbacks/index.ts';
+import { specs as sequentialDatasets } from './components/datasets/sequential/index.ts';
+import { specs as sequentialModels } from './components/models/sequential/index.ts';
+import { specs as sequentialLosses } from './components/losses/sequential/index.ts';
+import { specs as sequentialMetrics } from './components/metrics/sequential/index.ts';
 
 /**
  * Every component untangle ships, by target name. A paper's config can only name what is
  * registered here (or by a plugin calling `registry.register`).
  */
-export const ALL_SPECS: readonly ComponentSpec[] = [...models, ...losses, ...optim, ...callbacks];
+export const ALL_SPECS: readonly ComponentSpec[] = [
+  ...models, ...losses, ...optim, ...callbacks,
+  ...sequentialDatasets, ...sequentialModels, ...sequentialLosses, ...sequentialMetrics,
+];
 
 export function createRegistry(): ComponentRegistry {
   return new ComponentRegistry().registerAll(ALL_SPECS);
