@@ -10,23 +10,23 @@ export function equalErrorRate(targets: ArrayLike<number>, nonTargets: ArrayLike
   const nt = targets.length, nn = nonTargets.length;
   if (nt === 0 || nn === 0) throw new UntangleError('eer.trials', 'EER needs at least one target and one non-target trial', { targets: nt, nonTargets: nn });
   const trials = [...Array.from(targets, (s) => ({ s, t: true })), ...Array.from(nonTargets, (s) => ({ s, t: false }))].sort((a, b) => b.s - a.s);
-  let far = 0, frr = 1;
+  // Integer counts (non-targets accepted, targets rejected) keep the ROC points exact.
+  let fa = 0, fr = nt;
   for (let i = 0; i < trials.length;) {
-    let dFar = 0, dFrr = 0;
+    let dFa = 0, dFr = 0;
     const s = trials[i].s;
     for (; i < trials.length && trials[i].s === s; i++) {
-      if (trials[i].t) dFrr += 1 / nt; else dFar += 1 / nn;
+      if (trials[i].t) dFr++; else dFa++;
     }
-    const a1 = far + dFar, r1 = frr - dFrr;
-    if (a1 >= r1) {
-      const denom = dFar + dFrr;
-      const u = denom === 0 ? 0 : (frr - far) / denom;
-      return far + u * dFar;
+    if ((fa + dFa) / nn >= (fr - dFr) / nt) {
+      // FAR(u) = (fa + u·dFa)/nn and FRR(u) = (fr − u·dFr)/nt meet at u ∈ [0, 1].
+      const u = (fr / nt - fa / nn) / (dFa / nn + dFr / nt);
+      return (fa + u * dFa) / nn;
     }
-    far = a1;
-    frr = r1;
+    fa += dFa;
+    fr -= dFr;
   }
-  return far;
+  return 1;
 }
 
 /** Cosine similarity of rows i and j of a row-major `[n × d]` matrix. */
