@@ -91,7 +91,7 @@ describe('log-mel features', () => {
 describe('AudioSynth', () => {
   it('labels content per frame, speaker per utterance, and caches real WAV files', () => {
     const cache = mkdtempSync(join(tmpdir(), 'seq-audio-'));
-    const d = new AudioSynth({ speakers: 3, segments: 2, segment_ms: 100, n_mels: 20, noise: 0, standardize: false, cache_dir: cache, seed: 0 });
+    const d = new AudioSynth({ speakers: 3, segments: 2, segment_ms: 100, n_mels: 20, noise: 0, standardize: false, cache_dir: cache, memory_cache: 0, seed: 0 });
     expect(d.size).toBe(3 * 25);
     expect(d.frames).toBe(1 + Math.floor((3200 - 400) / 160));
     const idx = d.factorsToIndex(Int32Array.from([2, 4, 1]), 1)[0];

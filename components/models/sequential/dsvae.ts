@@ -106,7 +106,9 @@ export class DSVAE extends Module implements Model, StaticDynamicModel {
     };
     if (this.p.shuffled_static) {
       const perm = Array.from(ctx.rng.permutation(h.shape[1]));
-      out.f_shuffled_mu = this.staticPosterior(tf.gather(h, perm, 1) as tf.Tensor3D).mu;
+      // unstack/stack rather than gather (whose gradient tfjs-wasm lacks).
+      const frames = tf.unstack(h, 1);
+      out.f_shuffled_mu = this.staticPosterior(tf.stack(perm.map((i) => frames[i]), 1) as tf.Tensor3D).mu;
     }
     return out;
   }

@@ -99,7 +99,8 @@ export class FHVAE extends Module implements Model, StaticDynamicModel {
     return {
       x_hat: x.mu, x_logvar: x.logvar, x_target: seg,
       z1_mu: q1.mu, z1_logvar: q1.logvar, z2_mu: q2.mu, z2_logvar: q2.logvar, z2,
-      z2_prior_mu: tf.gather(this.mu2Table, seq), z2_prior_logvar: tf.fill(q2.mu.shape, 2 * Math.log(this.p.z2_prior_std)),
+      // One-hot × table rather than gather: tfjs-wasm has no UnsortedSegmentSum for gather's gradient.
+      z2_prior_mu: tf.matMul(tf.oneHot(seq, this.p.num_sequences) as tf.Tensor2D, this.mu2Table as tf.Tensor2D), z2_prior_logvar: tf.fill(q2.mu.shape, 2 * Math.log(this.p.z2_prior_std)),
       mu2_table: this.mu2Table, seq, segments: tf.scalar(n),
     };
   }

@@ -16,6 +16,7 @@ export interface AudioSynthParams {
   noise: number;
   standardize: boolean;
   cache_dir: string | null;
+  memory_cache: number;
   seed: number;
 }
 
@@ -34,6 +35,7 @@ export class AudioSynth extends GridSequenceDataset {
   readonly mel: LogMel;
   readonly frames: number;
   private stats: { mean: Float32Array; std: Float32Array } | null = null;
+  private readonly memo = new Map<number, Float32Array>();
 
   constructor(readonly p: AudioSynthParams) {
     super(['speaker', ...Array.from({ length: p.segments }, (_, i) => `vowel_${i + 1}`)],
@@ -78,8 +80,14 @@ export class AudioSynth extends GridSequenceDataset {
   }
 
   renderSequence(f: Int32Array): Float32Array {
+    const index = this.factorsToIndex(f, 1)[0];
+    const hit = this.memo.get(index);
+    if (hit) return hit;
     const raw = this.rawFeatures(f);
-    return this.stats ? standardize(raw, this.stats) : raw;
+    const feats = this.stats ? standardize(raw, this.stats) : raw;
+    // Synthesis costs tens of ms per utterance: keep features of up to `memory_cache` utterances.
+    if (this.memo.size < this.p.memory_cache) this.memo.set(index, feats);
+    return feats;
   }
 
   /** Per-frame content: the vowel of the segment holding each frame's centre sample. */
@@ -110,6 +118,7 @@ export const audioSynthSpec = defineComponent<AudioSynthParams, AudioSynth>({
       noise: { type: 'number', minimum: 0, default: 0.003 },
       standardize: { type: 'boolean', default: true },
       cache_dir: { type: ['string', 'null'], default: null, description: 'write/read utterances as 16-bit WAV files here' },
+      memory_cache: { type: 'integer', minimum: 0, default: 8192, description: 'utterances whose features are kept in memory' },
       seed: { type: 'integer', minimum: 0, default: 0 },
     },
   },

@@ -75,11 +75,18 @@ export function synthesizeUtterance(u: UtteranceSpec): Float32Array {
       amps.push(h * 10 ** ((u.speaker.tiltDb * Math.log2(k)) / 20));
     }
     for (let i = b; i < Math.min(n, b + block); i++) {
-      let s = 0;
-      for (let k = 0; k < amps.length; k++) s += amps[k] * Math.sin((k + 1) * phase);
+      // sin((k+1)φ) by the Chebyshev recurrence sin((k+1)φ) = 2cos φ·sin(kφ) − sin((k−1)φ).
+      const c2 = 2 * Math.cos(phase);
+      let prev = 0, cur = Math.sin(phase), s = 0;
+      for (let k = 0; k < amps.length; k++) {
+        s += amps[k] * cur;
+        const next = c2 * cur - prev;
+        prev = cur;
+        cur = next;
+      }
       out[i] = s;
       phase += (2 * Math.PI * f0) / sr;
-      if (phase > 2 * Math.PI * 1e4) phase -= 2 * Math.PI * 1e4;
+      if (phase > 2 * Math.PI) phase -= 2 * Math.PI;
     }
   }
   let peak = 0;

@@ -12,6 +12,19 @@ export function melToHz(m: number): number {
   return 700 * (10 ** (m / 2595) - 1);
 }
 
+const TWIDDLES = new Map<number, { re: Float64Array; im: Float64Array }>();
+
+/** e^{−2πik/n} for k < n/2, cached per size. */
+function twiddles(n: number): { re: Float64Array; im: Float64Array } {
+  let t = TWIDDLES.get(n);
+  if (!t) {
+    t = { re: new Float64Array(n / 2), im: new Float64Array(n / 2) };
+    for (let k = 0; k < n / 2; k++) { t.re[k] = Math.cos((-2 * Math.PI * k) / n); t.im[k] = Math.sin((-2 * Math.PI * k) / n); }
+    TWIDDLES.set(n, t);
+  }
+  return t;
+}
+
 /** In-place iterative radix-2 FFT of (re, im); length must be a power of two. */
 export function fft(re: Float64Array, im: Float64Array): void {
   const n = re.length;
@@ -21,11 +34,12 @@ export function fft(re: Float64Array, im: Float64Array): void {
     j ^= bit;
     if (i < j) { [re[i], re[j]] = [re[j], re[i]]; [im[i], im[j]] = [im[j], im[i]]; }
   }
+  const tw = twiddles(n);
   for (let len = 2; len <= n; len <<= 1) {
-    const ang = (-2 * Math.PI) / len;
+    const stride = n / len;
     for (let i = 0; i < n; i += len) {
       for (let k = 0; k < len / 2; k++) {
-        const wr = Math.cos(ang * k), wi = Math.sin(ang * k);
+        const wr = tw.re[k * stride], wi = tw.im[k * stride];
         const a = i + k, b = a + len / 2;
         const xr = re[b] * wr - im[b] * wi;
         const xi = re[b] * wi + im[b] * wr;
@@ -87,9 +101,17 @@ export function powerSpectrogram(signal: Float32Array, c: MelConfig): Float64Arr
 /** A reusable extractor (the filterbank is built once): signal → log(mel power + floor) `[frames × nMels]` row-major. */
 export class LogMel {
   readonly bank: Float32Array[];
+  /** [first, last + 1) non-zero bin of each filter. */
+  private readonly support: [number, number][];
 
   constructor(readonly config: MelConfig = SPEECH_MEL, readonly floor = 1e-6) {
     this.bank = melFilterbank(config);
+    this.support = this.bank.map((w) => {
+      let lo = 0, hi = w.length;
+      while (lo < hi && w[lo] === 0) lo++;
+      while (hi > lo && w[hi - 1] === 0) hi--;
+      return [lo, hi];
+    });
   }
 
   compute(signal: Float32Array): { data: Float32Array; frames: number } {
@@ -99,8 +121,9 @@ export class LogMel {
     spec.forEach((p, t) => {
       for (let j = 0; j < m; j++) {
         const w = this.bank[j];
+        const [lo, hi] = this.support[j];
         let s = 0;
-        for (let k = 0; k < p.length; k++) if (w[k] !== 0) s += w[k] * p[k];
+        for (let k = lo; k < hi; k++) s += w[k] * p[k];
         data[t * m + j] = Math.log(s + this.floor);
       }
     });
