@@ -8,12 +8,19 @@ import { specs as callbacks } from './components/callbacks/index.ts';
 import { specs as metrics } from './components/metrics/index.ts';
 import { specs as datasets } from './components/datasets/index.ts';
 import { specs as disdiff } from './components/models/disdiff/index.ts';
+import { specs as sequentialDatasets } from './components/datasets/sequential/index.ts';
+import { specs as sequentialModels } from './components/models/sequential/index.ts';
+import { specs as sequentialLosses } from './components/losses/sequential/index.ts';
+import { specs as sequentialMetrics } from './components/metrics/sequential/index.ts';
 
 /**
  * Every component untangle ships, by target name. A paper's config can only name what is
  * registered here (or by a plugin calling `registry.register`).
  */
-export const ALL_SPECS: readonly ComponentSpec[] = [...models, ...losses, ...optim, ...callbacks, ...metrics, ...datasets, ...disdiff];
+export const ALL_SPECS: readonly ComponentSpec[] = [
+  ...models, ...losses, ...optim, ...callbacks, ...metrics, ...datasets, ...disdiff,
+  ...sequentialDatasets, ...sequentialModels, ...sequentialLosses, ...sequentialMetrics,
+];
 
 export function createRegistry(): ComponentRegistry {
   return new ComponentRegistry().registerAll(ALL_SPECS);

@@ -99,7 +99,9 @@ export class LSTMCell extends RecurrentCellBase {
 
   /** The LSTM update given xw = x·W_ih + b_ih + b_hh. */
   protected cellFromProjection(xw: tf.Tensor2D, s: LstmState): LstmState {
-    const gates = tf.fused.matMul({ a: s.h, b: this.weightHh as tf.Tensor2D, bias: xw });
+    // matMul + add, not a fused matMul with `xw` as bias: tfjs-wasm's _FusedMatMul takes only a
+    // rank-1 bias and xw is [B, 4H].
+    const gates = tf.add(tf.matMul(s.h, this.weightHh as tf.Tensor2D), xw);
     const [i, f, g, o] = tf.split(gates, 4, 1);
     const c = tf.add(tf.mul(tf.sigmoid(f), s.c), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
     const h = tf.mul(tf.sigmoid(o), tf.tanh(c)) as tf.Tensor2D;

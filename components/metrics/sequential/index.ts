@@ -1,0 +1,5 @@
+import type { ComponentSpec } from '../../../framework/registry/types.ts';
+import { swapAccuracySpec } from './swap-accuracy.ts';
+import { speakerEerSpec } from './speaker-eer.ts';
+
+export const specs: ComponentSpec[] = [swapAccuracySpec, speakerEerSpec];
