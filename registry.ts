@@ -7,12 +7,13 @@ import { specs as optim } from './components/optim/index.ts';
 import { specs as callbacks } from './components/callbacks/index.ts';
 import { specs as metrics } from './components/metrics/index.ts';
 import { dspritesSpec } from './components/datasets/dsprites/specs.ts';
+import { specs as launchers } from './framework/sweep/index.ts';
 
 /**
  * Every component untangle ships, by target name. A paper's config can only name what is
  * registered here (or by a plugin calling `registry.register`).
  */
-export const ALL_SPECS: readonly ComponentSpec[] = [...models, ...losses, ...optim, ...callbacks, ...metrics, dspritesSpec];
+export const ALL_SPECS: readonly ComponentSpec[] = [...models, ...losses, ...optim, ...callbacks, ...metrics, dspritesSpec, ...launchers];
 
 export function createRegistry(): ComponentRegistry {
   return new ComponentRegistry().registerAll(ALL_SPECS);

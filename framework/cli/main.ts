@@ -10,6 +10,7 @@ import { runsCommand } from './commands/runs.ts';
 import { evalCommand } from './commands/eval.ts';
 import { scoreCommand } from './commands/score.ts';
 import type { ComponentRegistry } from '../registry/registry.ts';
+import { loadPlugins } from '../registry/plugins.ts';
 
 type Command = (args: ParsedArgs, registry: ComponentRegistry) => number | Promise<number>;
 
@@ -42,7 +43,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error[cli-usage]: unknown command '${args.command}'\n${usage()}`);
       return 2;
     }
-    return await cmd.run(args, createRegistry());
+    const registry = createRegistry();
+    await loadPlugins(registry);
+    return await cmd.run(args, registry);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.format()}\n`);
