@@ -9,6 +9,7 @@ import { lsCommand } from './commands/ls.ts';
 import { runsCommand } from './commands/runs.ts';
 import { evalCommand } from './commands/eval.ts';
 import { scoreCommand } from './commands/score.ts';
+import { sweepCommand, SWEEP_HELP } from './commands/sweep.ts';
 import type { ComponentRegistry } from '../registry/registry.ts';
 import { loadPlugins } from '../registry/plugins.ts';
 
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   ls: { run: lsCommand, help: 'ls [model|loss|sampler|dataset|metric|optimizer|schedule|callback|launcher]' },
   runs: { run: (a) => runsCommand(a), help: 'runs [--store runs]' },
   eval: { run: evalCommand, help: 'eval RUN_ID [--metrics name,name]' },
+  sweep: { run: sweepCommand, help: SWEEP_HELP },
   score: { run: (a) => scoreCommand(a), help: 'score --factor-sizes 4,4,4,3,4,5 --codes codes.npy [--metrics mig,dci,sap,modularity,betavae,factorvae] [--seed 0] [--json] [dci.num_train=1000]' },
 };
 
