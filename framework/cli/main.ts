@@ -10,6 +10,7 @@ import { runsCommand } from './commands/runs.ts';
 import { evalCommand } from './commands/eval.ts';
 import { scoreCommand } from './commands/score.ts';
 import { sweepCommand, SWEEP_HELP } from './commands/sweep.ts';
+import { auditCommand, diffCommand, AUDIT_HELP, DIFF_HELP } from './commands/audit.ts';
 import type { ComponentRegistry } from '../registry/registry.ts';
 import { loadPlugins } from '../registry/plugins.ts';
 
@@ -22,6 +23,8 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   runs: { run: (a) => runsCommand(a), help: 'runs [--store runs]' },
   eval: { run: evalCommand, help: 'eval RUN_ID [--metrics name,name]' },
   sweep: { run: sweepCommand, help: SWEEP_HELP },
+  audit: { run: auditCommand, help: AUDIT_HELP },
+  diff: { run: (a) => diffCommand(a), help: DIFF_HELP },
   score: { run: (a) => scoreCommand(a), help: 'score --factor-sizes 4,4,4,3,4,5 --codes codes.npy [--metrics mig,dci,sap,modularity,betavae,factorvae] [--seed 0] [--json] [dci.num_train=1000]' },
 };
 
