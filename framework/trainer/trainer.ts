@@ -114,7 +114,14 @@ export class Trainer {
       }, { step: completed, configHash: this.io.configHash, rngSeed: this.io.rngSeed });
     };
 
+    let lastYield = Date.now();
     while (step < maxSteps) {
+      // The step itself is synchronous: without a turn of the event loop now and then, a SIGINT
+      // handler never runs and Ctrl-C (or a sweep forwarding it) cannot stop the run.
+      if (Date.now() - lastYield > 50) {
+        await new Promise<void>((r) => setImmediate(r));
+        lastYield = Date.now();
+      }
       if (this.interrupted) {
         await checkpoint(step);
         progress.finish();
