@@ -33,7 +33,7 @@ const tinyAeWithNewKnob = defineComponent({
 
 /** Bars whose data changed (its digest is the dataset's content hash). */
 class BarsV2 extends Bars {
-  fingerprint() {
+  override fingerprint() {
     return { name: 'bars', digest: 'bars-v2', source: 'procedural:test-bars' };
   }
 }

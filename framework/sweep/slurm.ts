@@ -6,6 +6,9 @@ import { UntangleError } from '../util/errors.ts';
 import { type Launcher, type LaunchContext, type TrialJob, type TrialExit, STDERR_TAIL_BYTES } from './launcher.ts';
 import { oneThreadEnv } from './local.ts';
 
+/** `untangle run`'s exit status after a signal stopped it. */
+const KILLED_EXIT = 130;
+
 export interface SlurmParams {
   jobs: number;
   partition: string | null;
@@ -36,11 +39,15 @@ export class SlurmLauncher implements Launcher {
     const byIndex = new Map(jobs.map((j) => [j.index, j]));
     const started = new Set<number>();
     const done = new Set<number>();
+    // Ctrl-C: drop the tasks not started yet, and SIGINT the running ones (untangle run then
+    // checkpoints, marks its run KILLED and exits 130, which collection maps back to KILLED).
     const cancel = () => {
-      try {
-        runTool('scancel', ['--signal=INT', '--full', jobId], ctx.cwd);
-      } catch (e) {
-        ctx.log(`scancel failed: ${(e as Error).message}`);
+      for (const args of [['--state=PENDING', jobId], ['--signal=INT', '--full', jobId]]) {
+        try {
+          runTool('scancel', args, ctx.cwd);
+        } catch (e) {
+          ctx.log(`scancel failed: ${(e as Error).message}`);
+        }
       }
     };
     ctx.signal.addEventListener('abort', cancel, { once: true });
@@ -52,7 +59,7 @@ export class SlurmLauncher implements Launcher {
           const job = byIndex.get(r.index);
           if (!job || done.has(r.index)) continue;
           if (!started.has(r.index) && r.state !== 'PENDING') { started.add(r.index); ctx.onStart(job); }
-          const state = terminalState(r.state);
+          const state = r.exitCode === KILLED_EXIT && r.state === 'FAILED' ? 'KILLED' : terminalState(r.state);
           if (!state) continue;
           if (!started.has(r.index)) { started.add(r.index); ctx.onStart(job); }
           done.add(r.index);
