@@ -18,7 +18,7 @@ import { sweepRegistry, sweepProject, PLUGIN_ENV } from './helpers/sweep-fixture
 const realSlurm = process.env.UNTANGLE_SLURM === 'real'
   || (process.env.UNTANGLE_SLURM !== 'fake' && spawnSync('sacct', ['--noheader', '-S', 'now'], { timeout: 5000 }).status === 0);
 const quiet = () => undefined;
-const SLURM = { target: 'untangle.launchers.Slurm', params: { poll_seconds: 0.3, time: '00:10:00', mem: '1G' } };
+const SLURM = { target: 'untangle.launchers.Slurm', params: { poll_seconds: 0.3, time: '00:10:00' } };
 
 describe('sacct and sbatch output parsing', () => {
   it('reads array tasks, skips steps, expands pending ranges, keeps exit codes', () => {

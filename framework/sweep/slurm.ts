@@ -13,7 +13,7 @@ export interface SlurmParams {
   jobs: number;
   partition: string | null;
   time: string;
-  mem: string;
+  mem: string | null;
   cpus_per_task: number;
   poll_seconds: number;
   extra: string[];
@@ -88,7 +88,7 @@ export function writeArrayJob(dir: string, jobs: TrialJob[], ctx: Pick<LaunchCon
     `#SBATCH --array=${compressIndices(indices)}${p.jobs > 0 ? `%${p.jobs}` : ''}`,
     `#SBATCH --cpus-per-task=${p.cpus_per_task}`,
     `#SBATCH --time=${p.time}`,
-    `#SBATCH --mem=${p.mem}`,
+    ...(p.mem ? [`#SBATCH --mem=${p.mem}`] : []),
     `#SBATCH --chdir=${ctx.cwd}`,
     `#SBATCH --output=${join(dir, 'slurm-%A_%a.out')}`,
     `#SBATCH --error=${join(dir, 'slurm-%A_%a.err')}`,
@@ -192,7 +192,7 @@ export const slurmLauncherSpec = defineComponent({
       jobs: { type: 'integer', minimum: 0, default: 0, description: 'array throttle (%N); 0: no limit' },
       partition: { type: ['string', 'null'], default: null },
       time: { type: 'string', default: '24:00:00' },
-      mem: { type: 'string', default: '4G' },
+      mem: { type: ['string', 'null'], default: null, description: 'per task, e.g. 4G (default: the cluster default)' },
       cpus_per_task: { type: 'integer', minimum: 1, default: 1 },
       poll_seconds: { type: 'number', exclusiveMinimum: 0, default: 10 },
       extra: { type: 'array', items: { type: 'string' }, default: [], description: 'more #SBATCH lines, e.g. --gres=gpu:1' },
