@@ -33,6 +33,9 @@ export class SlurmLauncher implements Launcher {
     if (!jobs.length) return;
     const dir = join(ctx.workDir, 'slurm');
     const script = writeArrayJob(dir, jobs, ctx, this.p);
+    // Job ids restart when a cluster's state is reset while its accounting database keeps the
+    // old jobs: only look at jobs from (just before) this submission.
+    const since = slurmTime(new Date(Date.now() - 60_000));
     const out = runTool('sbatch', ['--parsable', script], ctx.cwd);
     const jobId = parseSbatchJobId(out);
     ctx.log(`submitted Slurm job array ${jobId} (${jobs.length} task(s))`);
@@ -54,7 +57,7 @@ export class SlurmLauncher implements Launcher {
     try {
       while (done.size < jobs.length) {
         await sleep(this.p.poll_seconds * 1000);
-        const rows = parseSacct(runTool('sacct', ['-j', jobId, '--parsable2', '--noheader', '--format=JobID,State,ExitCode'], ctx.cwd), jobId);
+        const rows = parseSacct(runTool('sacct', ['-j', jobId, `--starttime=${since}`, '--parsable2', '--noheader', '--format=JobID,State,ExitCode'], ctx.cwd), jobId);
         for (const r of rows) {
           const job = byIndex.get(r.index);
           if (!job || done.has(r.index)) continue;
@@ -175,6 +178,12 @@ function readTail(path: string): string {
 
 function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Slurm's local-time format, YYYY-MM-DDTHH:MM:SS. */
+function slurmTime(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -14,7 +14,7 @@ export SLURM_CONF=$DIR/slurm.conf
 
 stop() {
   for p in slurmd slurmctld slurmdbd; do [ -f "$DIR/$p.pid" ] && kill "$(cat "$DIR/$p.pid")" 2>/dev/null || true; done
-  [ -f "$DIR/mariadb.pid" ] && kill "$(cat "$DIR/mariadb.pid")" 2>/dev/null || true
+  [ -f /run/mysqld/untangle-mariadb.pid ] && kill "$(cat /run/mysqld/untangle-mariadb.pid)" 2>/dev/null || true
   [ -f /run/munge/munged.pid ] && kill "$(cat /run/munge/munged.pid)" 2>/dev/null || true
 }
 if [ "${1:-}" = stop ]; then stop; return 0 2>/dev/null || exit 0; fi
@@ -24,10 +24,10 @@ chown munge:munge /run/munge /var/lib/munge /var/log/munge; chown -R munge:munge
 chown mysql:mysql /run/mysqld
 pgrep -x munged >/dev/null || su -s /bin/sh munge -c 'munged --force'
 if ! pgrep -x mariadbd >/dev/null; then
-  mariadbd --user=mysql --bind-address=127.0.0.1 --pid-file="$DIR/mariadb.pid" >"$DIR/log/mariadb.log" 2>&1 &
+  mariadbd --user=mysql --bind-address=127.0.0.1 --pid-file=/run/mysqld/untangle-mariadb.pid >"$DIR/log/mariadb.log" 2>&1 &
   for _ in $(seq 30); do mariadb -e 'select 1' >/dev/null 2>&1 && break; sleep 1; done
 fi
-mariadb -e "create database if not exists slurm_acct_db; create user if not exists 'slurm'@'localhost' identified by 'slurm'; grant all on slurm_acct_db.* to 'slurm'@'localhost'; flush privileges;"
+mariadb -e "create database if not exists slurm_acct_db; create or replace user 'slurm'@'localhost' identified by 'slurm'; grant all on slurm_acct_db.* to 'slurm'@'localhost'; flush privileges;"
 
 cat >"$DIR/slurm.conf" <<CONF
 ClusterName=untangle
