@@ -12,6 +12,7 @@ import { specs as sequentialDatasets } from './components/datasets/sequential/in
 import { specs as sequentialModels } from './components/models/sequential/index.ts';
 import { specs as sequentialLosses } from './components/losses/sequential/index.ts';
 import { specs as sequentialMetrics } from './components/metrics/sequential/index.ts';
+import { specs as launchers } from './framework/sweep/index.ts';
 
 /**
  * Every component untangle ships, by target name. A paper's config can only name what is
@@ -19,7 +20,7 @@ import { specs as sequentialMetrics } from './components/metrics/sequential/inde
  */
 export const ALL_SPECS: readonly ComponentSpec[] = [
   ...models, ...losses, ...optim, ...callbacks, ...metrics, ...datasets, ...disdiff,
-  ...sequentialDatasets, ...sequentialModels, ...sequentialLosses, ...sequentialMetrics,
+  ...sequentialDatasets, ...sequentialModels, ...sequentialLosses, ...sequentialMetrics, ...launchers,
 ];
 
 export function createRegistry(): ComponentRegistry {

@@ -12,7 +12,10 @@ import { evalCommand } from './commands/eval.ts';
 import { experimentCommand } from './commands/experiment.ts';
 import { scoreCommand } from './commands/score.ts';
 import { syncCommand } from './commands/sync.ts';
+import { sweepCommand, SWEEP_HELP } from './commands/sweep.ts';
+import { auditCommand, diffCommand, AUDIT_HELP, DIFF_HELP } from './commands/audit.ts';
 import type { ComponentRegistry } from '../registry/registry.ts';
+import { loadPlugins } from '../registry/plugins.ts';
 
 type Command = (args: ParsedArgs, registry: ComponentRegistry) => number | Promise<number>;
 
@@ -23,6 +26,9 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   runs: { run: (a) => runsCommand(a), help: 'runs [--store runs]' },
   eval: { run: evalCommand, help: 'eval RUN_ID [--metrics name,name]' },
   sync: { run: (a) => syncCommand(a), help: 'sync [RUN_ID ...] [--uri http://host:5000] [--store runs]' },
+  sweep: { run: sweepCommand, help: SWEEP_HELP },
+  audit: { run: auditCommand, help: AUDIT_HELP },
+  diff: { run: (a) => diffCommand(a), help: DIFF_HELP },
   score: { run: (a) => scoreCommand(a), help: 'score --factor-sizes 4,4,4,3,4,5 --codes codes.npy [--metrics mig,dci,sap,modularity,betavae,factorvae] [--seed 0] [--json] [dci.num_train=1000]' },
 };
 
@@ -51,7 +57,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error[cli-usage]: unknown command '${args.command}'\n${usage()}`);
       return 2;
     }
-    return await cmd.run(args, createRegistry());
+    const registry = createRegistry();
+    await loadPlugins(registry);
+    return await cmd.run(args, registry);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.format()}\n`);

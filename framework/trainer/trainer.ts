@@ -114,10 +114,14 @@ export class Trainer {
       }, { step: completed, configHash: this.io.configHash, rngSeed: this.io.rngSeed });
     };
 
+    let lastYield = Date.now();
     while (step < maxSteps) {
-      // Every await in a step can resolve as a microtask; yield a macrotask turn so signal
-      // handlers (SIGINT/SIGTERM → interrupt()) and timers get to run.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // The step itself is synchronous: without a turn of the event loop now and then, a SIGINT
+      // handler never runs and Ctrl-C (or a sweep forwarding it) cannot stop the run.
+      if (Date.now() - lastYield > 50) {
+        await new Promise<void>((r) => setImmediate(r));
+        lastYield = Date.now();
+      }
       if (this.interrupted) {
         await checkpoint(step);
         progress.finish();

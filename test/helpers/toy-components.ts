@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ComponentRegistry } from '../../framework/registry/registry.ts';
-import { defineComponent } from '../../framework/registry/types.ts';
+import { defineComponent, type ComponentSpec } from '../../framework/registry/types.ts';
 import type { Model, Loss, Outputs, StepContext, LossTerms } from '../../framework/trainer/contracts.ts';
 import type { Batch, GroundTruthDataset } from '../../components/datasets/types.ts';
 import { Module, Linear } from '../../components/nn/index.ts';
@@ -81,24 +81,27 @@ class MseLoss implements Loss {
   }
 }
 
-export function toyTrainingRegistry(): ComponentRegistry {
-  const r = new ComponentRegistry().registerAll(ALL_SPECS);
-  r.register(defineComponent({
+/** The toy components as specs (also loadable as a CLI plugin: test/helpers/toy-plugin.ts). */
+export const TOY_SPECS: ComponentSpec[] = [
+  defineComponent({
     target: 'test.datasets.Bars', kind: 'dataset', description: 'bars',
     schema: { type: 'object', additionalProperties: false, properties: { poison: { type: 'boolean', default: false } } },
     create: (p: { poison: boolean }) => new Bars(p.poison),
-  }));
-  r.register(defineComponent({
+  }) as ComponentSpec,
+  defineComponent({
     target: 'test.models.TinyAE', kind: 'model', description: 'tiny AE',
     schema: { type: 'object', additionalProperties: false, properties: { latent: { type: 'integer', default: 4 }, noise: { type: 'number', default: 0.1 } } },
     create: (p: { latent: number; noise: number }, ctx) => new TinyAE(p.latent, new Rng(ctx.seed), p.noise),
-  }));
-  r.register(defineComponent({
+  }) as ComponentSpec,
+  defineComponent({
     target: 'test.losses.MSE', kind: 'loss', description: 'mse',
     schema: { type: 'object', additionalProperties: false, properties: {} },
     create: () => new MseLoss(),
-  }));
-  return r;
+  }) as ComponentSpec,
+];
+
+export function toyTrainingRegistry(): ComponentRegistry {
+  return new ComponentRegistry().registerAll([...ALL_SPECS, ...TOY_SPECS]);
 }
 
 export const TOY_CONFIG = `model:

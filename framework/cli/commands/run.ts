@@ -2,6 +2,7 @@ import type { ParsedArgs } from '../args.ts';
 import { flag, hasFlag } from '../args.ts';
 import type { ComponentRegistry } from '../../registry/registry.ts';
 import { runExperiment } from '../../trainer/session.ts';
+import { UntangleError } from '../../util/errors.ts';
 
 /** `untangle run --base a.yaml [b.yaml] [overrides] [--resume RUN_ID [--fork]]`. */
 export async function runCommand(args: ParsedArgs, registry: ComponentRegistry): Promise<number> {
@@ -11,8 +12,24 @@ export async function runCommand(args: ParsedArgs, registry: ComponentRegistry):
     overrides: args.overrides,
     resume: flag(args, 'resume'),
     fork: hasFlag(args, 'fork'),
+    tags: tagsFromEnv(),
   });
   const scores = Object.entries(outcome.scores).flatMap(([m, s]) => Object.entries(s).map(([k, v]) => `${m}.${k}=${v.toFixed(4)}`));
   process.stdout.write(`${outcome.status} run ${outcome.runId} (experiment ${outcome.experimentId}) after ${outcome.fit.steps} steps, loss ${outcome.fit.lastLoss.toFixed(5)}${scores.length ? `\n  ${scores.join('\n  ')}` : ''}\n`);
   return outcome.status === 'FINISHED' ? 0 : 130;
+}
+
+/**
+ * Launchers hand a trial its tags (mlflow.parentRunId, untangle.sweep_id, untangle.trial_id, the
+ * overrides) as JSON in UNTANGLE_RUN_TAGS: an environment variable keeps them out of the override
+ * grammar and off the command line users type.
+ */
+function tagsFromEnv(): Record<string, string> | undefined {
+  const raw = process.env.UNTANGLE_RUN_TAGS;
+  if (!raw) return undefined;
+  const v = JSON.parse(raw) as unknown;
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) {
+    throw new UntangleError('run-tags', 'UNTANGLE_RUN_TAGS must be a JSON object of strings', { value: raw.slice(0, 200) });
+  }
+  return v as Record<string, string>;
 }
