@@ -152,7 +152,7 @@ describe('reproducibility audits', () => {
     expect(d.fingerprint.map((f) => f.tag)).toEqual(expect.arrayContaining(['untangle.config_sha256', 'untangle.seed']));
     expect(formatRunDiff(d)).toContain('~ model.params.noise: 0.1 -> 0.2');
 
-    const cli = untangle(['diff', a.runId, b.runId], dir, PLUGIN_ENV);
+    const cli = await untangle(['diff', a.runId, b.runId], dir, PLUGIN_ENV);
     expect(cli.status).toBe(0);
     expect(cli.stdout).toContain('~ seed: 23 -> 5');
 
@@ -162,7 +162,7 @@ describe('reproducibility audits', () => {
     const [ts, v, step] = lines[1].split(' ');
     lines[1] = `${ts} ${Number(v) + 1e-6} ${step}`;
     writeFileSync(lossFile, `${lines.join('\n')}\n`);
-    const audit = untangle(['audit', a.runId, '--rerun'], dir, PLUGIN_ENV);
+    const audit = await untangle(['audit', a.runId, '--rerun'], dir, PLUGIN_ENV);
     expect(audit.status).toBe(1);
     expect(audit.stdout).toMatch(/train\/loss\s.*FAIL/);
     expect(audit.stdout).toMatch(/train\/mse\s.*pass/);

@@ -70,7 +70,7 @@ describe('local sweeps', () => {
     expect(reportMarkdown(report)).toContain(`| \`2\` | 2 | ${Number(r2.mean.toPrecision(6))} ± ${Number(r2.std!.toPrecision(6))} |`);
 
     // The CLI prints and saves the same table and a plot.
-    const cli = untangle(['sweep', 'report', out.sweepId, '--metric', 'train/loss', '--axis', 'model.params.latent', '--plot', 'loss.png'], dir, PLUGIN_ENV);
+    const cli = await untangle(['sweep', 'report', out.sweepId, '--metric', 'train/loss', '--axis', 'model.params.latent', '--plot', 'loss.png'], dir, PLUGIN_ENV);
     expect(cli.stderr).toBe('');
     expect(cli.status).toBe(0);
     expect(cli.stdout).toContain(reportMarkdown(report));
