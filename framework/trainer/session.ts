@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join, basename, extname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, basename, extname } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import type { ComponentRegistry } from '../registry/registry.ts';
 import { composeConfig, type ComposedConfig } from '../config/compose.ts';
@@ -233,8 +233,4 @@ export function loadRunWeights(parts: RunParts, artifactDir: string): LoadedChec
   const ckpt = loadCheckpoint(join(artifactDir, CHECKPOINT_REL));
   assignVariables(parts.model.namedVariables(), ckpt.groups.model, 'model', join(artifactDir, CHECKPOINT_REL));
   return ckpt;
-}
-
-export function readResolvedConfigText(artifactDir: string): string {
-  return readFileSync(resolve(artifactDir, RESOLVED_CONFIG_REL), 'utf8');
 }
