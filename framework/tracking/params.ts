@@ -1,7 +1,5 @@
 import { type ConfigValue, isMap } from '../config/tree.ts';
-
-/** MLflow refuses param values longer than this (current servers); longer ones become artifacts. */
-export const MAX_PARAM_LENGTH = 6000;
+import { codepointLength, MAX_PARAM_VALUE_LENGTH } from './rest/limits.ts';
 
 /**
  * The resolved config as MLflow params: dotted keys, lists of scalars as one JSON value, lists of
@@ -22,7 +20,8 @@ export function flattenParams(config: ConfigValue): { params: Record<string, str
     }
     const s = typeof v === 'string' ? v : JSON.stringify(v);
     const safeKey = key.replace(/[^/\w.\- ]/g, '_').slice(0, 250);
-    if (s.length > MAX_PARAM_LENGTH) tooLong[safeKey] = s;
+    // The server's own rule (code points), so local and remote agree on what is too long.
+    if (codepointLength(s) > MAX_PARAM_VALUE_LENGTH) tooLong[safeKey] = s;
     else params[safeKey] = s;
   };
   visit(config, '');

@@ -7,6 +7,7 @@ import { diffConfigs, formatChanges } from '../config/diff.ts';
 import { selectBackend, type BackendChoice } from '../backends/select.ts';
 import { fingerprint, fingerprintTags } from '../audit/fingerprint.ts';
 import { flattenParams } from '../tracking/params.ts';
+import { PARAM_ARTIFACT_TAG_PREFIX } from '../tracking/rest/oversized.ts';
 import { openTracker, localStoreDir } from '../tracking/open.ts';
 import type { RunWriter, Tracker } from '../tracking/types.ts';
 import { buildParts, sections, type RunParts } from './parts.ts';
@@ -197,7 +198,7 @@ function recordRun(run: RunWriter, composed: ComposedConfig, backend: BackendCho
     'untangle.backend.reason': backend.reason.slice(0, 4000),
   };
   for (const [path, seed] of parts.seeds) tags[`untangle.seed.${path}`] = String(seed);
-  for (const key of Object.keys(tooLong)) tags[`untangle.param_artifact.${key}`] = `params/${key}.txt`;
+  for (const key of Object.keys(tooLong)) tags[`${PARAM_ARTIFACT_TAG_PREFIX}${key}`] = `params/${key}.txt`;
   run.setTags(tags);
   if (!resumed) {
     run.logParams(params);
