@@ -9,6 +9,7 @@ import {
   type RunWriter, type Tracker, RUN_STATUS_CODE,
 } from './types.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
+import { parseMetricLine } from './rest/metric-lines.ts';
 import { UntangleError } from '../util/errors.ts';
 
 const STATUS_BY_CODE: Record<number, RunStatus> = Object.fromEntries(
@@ -242,14 +243,6 @@ function formatValue(v: number): string {
   return String(v);
 }
 
-function parseValue(s: string): number {
-  const l = s.toLowerCase();
-  if (l === 'nan') return NaN;
-  if (l === 'inf' || l === 'infinity') return Infinity;
-  if (l === '-inf' || l === '-infinity') return -Infinity;
-  return Number(s);
-}
-
 function writeRunMeta(dir: string, info: RunInfo): void {
   writeFileAtomic(join(dir, 'meta.yaml'), stringifyYaml({
     artifact_uri: info.artifactUri,
@@ -302,12 +295,16 @@ function readKeyValues(dir: string): Record<string, string> {
 
 function readMetricFile(path: string, key: string): MetricPoint[] {
   if (!existsSync(path)) return [];
+  const text = readFileSync(path, 'utf8');
+  const lines = text.split('\n');
   const out: MetricPoint[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const parts = line.trim().split(' ');
-    if (parts.length < 2 || parts[0] === '') continue;
-    out.push({ key, timestamp: Number(parts[0]), value: parseValue(parts[1]), step: parts.length > 2 ? Number(parts[2]) : 0 });
-  }
+  lines.forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line) return;
+    // A last line without its newline may be torn by a kill mid-append: it is not a point yet.
+    if (i === lines.length - 1 && !text.endsWith('\n')) return;
+    out.push(parseMetricLine(line, key, path));
+  });
   return out;
 }
 
