@@ -51,6 +51,37 @@ describe('generic trainer', () => {
     expect(metricLines(store, full.runId, 'train/loss')).toHaveLength(4);
   });
 
+  it('finds a run to resume in another store with --store', async () => {
+    const dir = writeTree({ 'toy.yaml': TOY_CONFIG });
+    const registry = toyTrainingRegistry();
+    const first = await runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: ['tracking.uri=elsewhere'], cwd: dir, log: quiet });
+    await expect(runExperiment({ registry, baseFiles: [], overrides: [], resume: first.runId, cwd: dir, log: quiet }))
+      .rejects.toMatchObject({ code: 'run-not-found' });
+    const again = await runExperiment({ registry, baseFiles: [], overrides: [], resume: first.runId, store: 'elsewhere', cwd: dir, log: quiet });
+    expect(again.runId).toBe(first.runId);
+    expect(new FileStore(join(dir, 'elsewhere')).getRun(first.runId)!.tags['untangle.resumed']).toMatch(/^\d+$/);
+  });
+
+  it('a run that died after its last checkpoint resumes in place without logging any step twice', async () => {
+    const dir = writeTree({ 'toy.yaml': TOY_CONFIG });
+    const registry = toyTrainingRegistry();
+    const layout = ['trainer.ckpt_every=10'];
+    const straight = await runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: layout, cwd: dir, log: quiet });
+    // Dies at step 15: losses for 5, 10 and 15 are logged, the checkpoint holds step 10.
+    const crash = [...layout, `+trainer.callbacks.crash={target: test.callbacks.CrashOnce, params: {at_step: 15, token: '${dir}'}}`];
+    await expect(runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: crash, cwd: dir, log: quiet })).rejects.toThrow(/simulated crash at step 15/);
+    const store = new FileStore(join(dir, 'runs'));
+    const died = store.searchRuns().find((r) => r.info.runId !== straight.runId)!;
+    expect(died.info.status).toBe('FAILED');
+    expect(store.metricHistory(died.info.runId, 'train/loss').map((p) => p.step)).toEqual([5, 10, 15]);
+
+    const resumed = await runExperiment({ registry, baseFiles: [], overrides: [], resume: died.info.runId, cwd: dir, log: quiet });
+    expect(resumed.runId).toBe(died.info.runId);
+    expect(resumed.status).toBe('FINISHED');
+    expect(metricLines(store, died.info.runId, 'train/loss')).toEqual(metricLines(store, straight.runId, 'train/loss'));
+    expect(store.metricHistory(died.info.runId, 'train/lr').map((p) => p.step)).toEqual([5, 10, 15, 20]);
+  });
+
   it('a NaN loss stops with a clear error, keeps the last good checkpoint and marks the run FAILED', async () => {
     const dir = writeTree({ 'toy.yaml': TOY_CONFIG });
     const registry = toyTrainingRegistry();

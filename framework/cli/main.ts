@@ -20,7 +20,7 @@ import { loadPlugins } from '../registry/plugins.ts';
 type Command = (args: ParsedArgs, registry: ComponentRegistry) => number | Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
-  run: { run: runCommand, help: 'run --base a.yaml [b.yaml ...] [key=value +key=value ++key=value ~key] [--resume RUN_ID [--fork]]' },
+  run: { run: runCommand, help: 'run --base a.yaml [b.yaml ...] [key=value +key=value ++key=value ~key] [--resume RUN_ID [--fork] [--store URI]]' },
   config: { run: configCommand, help: 'config --base a.yaml [...] [overrides] [--explain key.path]' },
   ls: { run: lsCommand, help: 'ls [model|loss|sampler|dataset|metric|optimizer|schedule|callback|launcher]' },
   runs: { run: (a) => runsCommand(a), help: 'runs [--store runs]' },

@@ -10,6 +10,7 @@ import { flattenParams } from '../tracking/params.ts';
 import { PARAM_ARTIFACT_TAG_PREFIX } from '../tracking/rest/oversized.ts';
 import { openTracker, localStoreDir } from '../tracking/open.ts';
 import type { RunWriter, Tracker } from '../tracking/types.ts';
+import { skipRecordedMetrics } from '../tracking/resumed-run.ts';
 import { buildParts, sections, type RunParts } from './parts.ts';
 import { Trainer, type FitResult } from './trainer.ts';
 import { loadCheckpoint, assignVariables, type LoadedCheckpoint } from './checkpoint.ts';
@@ -27,6 +28,11 @@ export interface RunRequest {
   resume?: string;
   /** With resume and a changed config: start a new run from the checkpoint instead of refusing. */
   fork?: boolean;
+  /**
+   * The tracking store that holds the run to resume, when no --base names one through
+   * `tracking.uri` (default: MLFLOW_TRACKING_URI, else `runs`).
+   */
+  store?: string;
   cwd?: string;
   log?: (line: string) => void;
   /** Extra tags for the run (e.g. sweep parent and trial overrides). */
@@ -59,7 +65,7 @@ export async function runExperiment(req: RunRequest): Promise<RunOutcome> {
   let run: RunWriter;
   let resumeFrom: LoadedCheckpoint | undefined;
   if (plan.resumeRun && !plan.fork) {
-    run = tracker.openRun(plan.resumeRun);
+    run = skipRecordedMetrics(tracker, tracker.openRun(plan.resumeRun));
     run.setTags({ 'untangle.resumed': String(Date.now()) });
     const ckpt = join(run.artifactDir, CHECKPOINT_REL);
     if (existsSync(ckpt)) resumeFrom = loadCheckpoint(ckpt);
@@ -163,14 +169,14 @@ function planRun(req: RunRequest, cwd: string, log: (l: string) => void): RunPla
   const resolvers = defaultResolvers(cwd);
   const compose = (baseFiles: string[], overrides: string[]) => composeConfig({ baseFiles, overrides, registry: req.registry, cwd, resolvers });
   const fresh = req.baseFiles.length ? compose(req.baseFiles, req.overrides) : null;
-  const tracker = openTracker(fresh ? sections(fresh.config).tracking.uri : 'runs', cwd);
+  const tracker = openTracker(fresh ? sections(fresh.config).tracking.uri : req.store ?? null, cwd);
   if (!req.resume) {
     if (!fresh) throw new UntangleError('no-config', 'nothing to run', {}, 'give --base FILE [FILE ...], or --resume RUN_ID');
     return { composed: fresh, tracker, fork: false };
   }
   const dir = tracker.artifactDir(req.resume);
   const recordedPath = dir ? join(dir, RESOLVED_CONFIG_REL) : '';
-  if (!dir || !existsSync(recordedPath)) throw new UntangleError('run-not-found', `run '${req.resume}' has no recorded config in ${tracker.uri}`, { run: req.resume }, 'list runs with `untangle runs`');
+  if (!dir || !existsSync(recordedPath)) throw new UntangleError('run-not-found', `run '${req.resume}' has no recorded config in ${tracker.uri}`, { run: req.resume }, 'list runs with `untangle runs [--store URI]`; a run in another store: `--resume RUN_ID --store URI`');
   const recorded = compose([recordedPath], []);
   const wanted = fresh ?? (req.overrides.length ? compose([recordedPath], req.overrides) : recorded);
   if (wanted.hash === recorded.hash) return { composed: recorded, tracker, resumeRun: req.resume, fork: false };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ComponentRegistry } from '../../framework/registry/registry.ts';
 import { defineComponent, type ComponentSpec } from '../../framework/registry/types.ts';
-import type { Model, Loss, Outputs, StepContext, LossTerms } from '../../framework/trainer/contracts.ts';
+import type { Model, Loss, Outputs, StepContext, LossTerms, Callback, StepInfo } from '../../framework/trainer/contracts.ts';
 import type { Batch, GroundTruthDataset } from '../../components/datasets/types.ts';
 import { Module, Linear } from '../../components/nn/index.ts';
 import { Rng } from '../../framework/util/rng.ts';
@@ -81,6 +81,20 @@ class MseLoss implements Loss {
   }
 }
 
+/**
+ * Stands in for a process killed mid-run: throws once at `at_step` for each `token` (the resumed
+ * run, built from the same config, passes that step).
+ */
+class CrashOnce implements Callback {
+  static readonly crashed = new Set<string>();
+  constructor(private readonly atStep: number, private readonly token: string) {}
+  onStepEnd(info: StepInfo): void {
+    if (info.step !== this.atStep || CrashOnce.crashed.has(this.token)) return;
+    CrashOnce.crashed.add(this.token);
+    throw new Error(`simulated crash at step ${info.step}`);
+  }
+}
+
 /** The toy components as specs (also loadable as a CLI plugin: test/helpers/toy-plugin.ts). */
 export const TOY_SPECS: ComponentSpec[] = [
   defineComponent({
@@ -97,6 +111,11 @@ export const TOY_SPECS: ComponentSpec[] = [
     target: 'test.losses.MSE', kind: 'loss', description: 'mse',
     schema: { type: 'object', additionalProperties: false, properties: {} },
     create: () => new MseLoss(),
+  }) as ComponentSpec,
+  defineComponent({
+    target: 'test.callbacks.CrashOnce', kind: 'callback', description: 'throws once at a step',
+    schema: { type: 'object', additionalProperties: false, required: ['at_step', 'token'], properties: { at_step: { type: 'integer' }, token: { type: 'string' } } },
+    create: (p: { at_step: number; token: string }) => new CrashOnce(p.at_step, p.token),
   }) as ComponentSpec,
 ];
 

@@ -4,7 +4,7 @@ import type { ComponentRegistry } from '../../registry/registry.ts';
 import { runExperiment } from '../../trainer/session.ts';
 import { UntangleError } from '../../util/errors.ts';
 
-/** `untangle run --base a.yaml [b.yaml] [overrides] [--resume RUN_ID [--fork]]`. */
+/** `untangle run --base a.yaml [b.yaml] [overrides] [--resume RUN_ID [--fork] [--store URI]]`. */
 export async function runCommand(args: ParsedArgs, registry: ComponentRegistry): Promise<number> {
   const outcome = await runExperiment({
     registry,
@@ -12,6 +12,7 @@ export async function runCommand(args: ParsedArgs, registry: ComponentRegistry):
     overrides: args.overrides,
     resume: flag(args, 'resume'),
     fork: hasFlag(args, 'fork'),
+    store: flag(args, 'store'),
     tags: tagsFromEnv(),
   });
   const scores = Object.entries(outcome.scores).flatMap(([m, s]) => Object.entries(s).map(([k, v]) => `${m}.${k}=${v.toFixed(4)}`));
