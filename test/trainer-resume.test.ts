@@ -113,6 +113,11 @@ describe('generic trainer', () => {
     expect(existsSync(join(art, 'config/resolved.yaml'))).toBe(true);
     expect(readdirSync(join(art, 'config/layers'))).toEqual(['00-toy.yaml']);
     expect(JSON.parse(readFileSync(join(art, 'seeds.json'), 'utf8')).root).toBe(7);
+    // A picture per learning curve (not of the bookkeeping series), as a 640×400 PNG.
+    expect(readdirSync(join(art, 'curves')).sort()).toEqual(['train__loss.png', 'train__lr.png', 'train__mse.png']);
+    const png = readFileSync(join(art, 'curves/train__loss.png'));
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([640, 400]);
   });
 
   it('clips gradients by global norm and keeps an EMA of the weights when asked', async () => {

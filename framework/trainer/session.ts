@@ -11,6 +11,7 @@ import { PARAM_ARTIFACT_TAG_PREFIX } from '../tracking/rest/oversized.ts';
 import { openTracker, localStoreDir } from '../tracking/open.ts';
 import type { RunWriter, Tracker } from '../tracking/types.ts';
 import { skipRecordedMetrics } from '../tracking/resumed-run.ts';
+import { logCurvePictures } from '../tracking/curve-pictures.ts';
 import { buildParts, sections, type RunParts } from './parts.ts';
 import { Trainer, type FitResult } from './trainer.ts';
 import { loadCheckpoint, assignVariables, type LoadedCheckpoint } from './checkpoint.ts';
@@ -130,20 +131,27 @@ export async function runExperiment(req: RunRequest): Promise<RunOutcome> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Pictures of the curves are a convenience: a failure to draw them never fails the run.
+  const curvePictures = () => {
+    try { logCurvePictures(tracker, run); } catch (e) { log(`curve pictures not written: ${(e as Error).message}`); }
+  };
   try {
     const fit = await trainer.fit(resumeFrom);
     phase = 'other';
     run.logArtifact('checkpoints/paths.txt', `${checkpointPath}\n`);
     if (fit.stopped === 'interrupted') {
+      curvePictures();
       run.end('KILLED');
       return { runId: run.info.runId, experimentId: run.info.experimentId, status: 'KILLED', fit, scores: {}, configHash: composed.hash };
     }
     const scores = s.eval.at_end ? await evaluate(fit.steps) : {};
+    curvePictures();
     run.end('FINISHED');
     await run.flush();
     return { runId: run.info.runId, experimentId: run.info.experimentId, status: 'FINISHED', fit, scores, configHash: composed.hash };
   } catch (e) {
     run.logArtifact('error.txt', `${e instanceof UntangleError ? e.format() : (e as Error).stack ?? String(e)}\n`);
+    curvePictures();
     run.end('FAILED');
     await run.flush();
     throw e;
