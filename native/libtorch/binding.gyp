@@ -8,7 +8,7 @@
   },
   "targets": [{
     "target_name": "untangle_torch",
-    "sources": ["src/core.cc", "src/elementwise.cc", "src/nn.cc", "src/shape.cc"],
+    "sources": ["src/core.cc", "src/elementwise.cc", "src/nn.cc", "src/shape.cc", "src/fused.cc"],
     "include_dirs": ["<(torch_include)", "<(torch_include)/torch/csrc/api/include"],
     "cflags!": ["-fno-exceptions"],
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++14", "-std=gnu++20"],

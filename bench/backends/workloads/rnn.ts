@@ -1,10 +1,12 @@
 /**
  * LSTM and GRU sequence models in plain tfjs ops (PyTorch's gate equations and gate order), batch
- * first, followed by a linear read-out applied to every step. Reference sizes from backend.md:
+ * first, followed by a linear read-out applied to every step. The cell updates are the nn package's
+ * lstmCell/gruCell (fused kernels where the backend has them). Reference sizes from backend.md:
  * batch 32, T 8, input 64, hidden 256, read-out 64.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../framework/util/rng.ts';
+import { gruCell, lstmCell } from '../../../components/nn/fused/rnn_cells.ts';
 import { ParamBuilder, type Params } from './params.ts';
 
 export interface SeqModel { params: Params; forward(x: tf.Tensor3D): tf.Tensor3D }
@@ -27,19 +29,9 @@ export function buildRnn(cell: 'lstm' | 'gru', seed: number, input = 64, hidden 
     let c: tf.Tensor2D = tf.zeros([b, hidden]);
     const hs: tf.Tensor2D[] = [];
     for (let t = 0; t < T; t++) {
-      const hp = tf.add(tf.matMul(h, wh), bh);
-      if (cell === 'lstm') {
-        const [i, f, g, o] = tf.split(tf.add(steps[t], hp), 4, 1);
-        c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
-        h = tf.mul(tf.sigmoid(o), tf.tanh(c));
-      } else {
-        const [xr, xz, xn] = tf.split(steps[t], 3, 1);
-        const [hr, hz, hn] = tf.split(hp, 3, 1);
-        const r = tf.sigmoid(tf.add(xr, hr));
-        const z = tf.sigmoid(tf.add(xz, hz));
-        const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
-        h = tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, h));
-      }
+      const hp = tf.add(tf.matMul(h, wh), bh) as tf.Tensor2D;
+      if (cell === 'lstm') ({ h, c } = lstmCell(tf.add(steps[t], hp) as tf.Tensor2D, c));
+      else h = gruCell(steps[t] as tf.Tensor2D, hp, h);
       hs.push(h);
     }
     const out = tf.add(tf.matMul(tf.reshape(tf.stack(hs, 1), [b * T, hidden]), wo), bo);

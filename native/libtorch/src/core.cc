@@ -306,6 +306,7 @@ static napi_value InitModule(napi_env env, napi_value exports) {
   ut::registerElementwise(env, exports);
   ut::registerNN(env, exports);
   ut::registerShape(env, exports);
+  ut::registerFused(env, exports);
   return exports;
 }
 NAPI_MODULE(NODE_GYP_MODULE_NAME, InitModule)

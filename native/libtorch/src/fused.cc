@@ -1,0 +1,254 @@
+// Fused kernels: one native call (and one pass over memory) where tfjs would dispatch many small
+// kernels. Each has a composite in plain tfjs ops that other backends run (framework/backends/fused.ts
+// dispatches); the element formulas here follow those composites operation by operation, so the two
+// agree to float32 rounding. Loops are plain C++ over contiguous float32 data, split over
+// at::parallel_for (elementwise, so the result does not depend on the thread count).
+#include "common.h"
+#include <ATen/Parallel.h>
+#include <cmath>
+
+namespace ut {
+
+static constexpr int64_t kGrain = 32768;
+
+static at::Tensor f32(const at::Tensor& t) {
+  if (t.scalar_type() != at::kFloat) throw std::runtime_error("fused kernels take float32 tensors");
+  return t.contiguous();
+}
+static void sameNumel(const at::Tensor& a, const at::Tensor& b, const char* what) {
+  if (a.numel() != b.numel()) throw std::runtime_error(std::string(what) + ": operands differ in size");
+}
+
+// adamStep(p, g, m, v, lrOverBc1, beta1, beta2, eps, sqrtBc2, l2, pScale) -> [p', m', v']
+// PyTorch's Adam arithmetic, as components/optim/adam_step.ts composes it:
+//   g += l2*p (coupled decay);  p *= pScale (decoupled decay, AdamW)
+//   m' = m*b1 + g*(1-b1);  v' = v*b2 + g^2*(1-b2);  p' = p - (m' / (sqrt(v')/sqrt(bc2) + eps)) * lr/bc1
+UT_FN(AdamStep) {
+  UT_TRY
+  Args a(env, info, 11);
+  at::Tensor p = f32(a.t(0)), g = f32(a.t(1)), m = f32(a.t(2)), v = f32(a.t(3));
+  sameNumel(p, g, "adamStep"); sameNumel(p, m, "adamStep"); sameNumel(p, v, "adamStep");
+  const float lrc = (float)a.d(4), b1 = (float)a.d(5), b2 = (float)a.d(6), eps = (float)a.d(7), sb2 = (float)a.d(8);
+  const float l2 = (float)a.d(9), pScale = (float)a.d(10);
+  // 1 - beta in double, rounded once, as the composite's scalar (1 - beta1) is.
+  const float c1 = (float)(1.0 - a.d(5)), c2 = (float)(1.0 - a.d(6));
+  at::Tensor po = at::empty_like(p), mo = at::empty_like(m), vo = at::empty_like(v);
+  const float *pp = p.data_ptr<float>(), *gp = g.data_ptr<float>(), *mp = m.data_ptr<float>(), *vp = v.data_ptr<float>();
+  float *pop = po.data_ptr<float>(), *mop = mo.data_ptr<float>(), *vop = vo.data_ptr<float>();
+  at::parallel_for(0, p.numel(), kGrain, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; i++) {
+      float pi = pp[i], gi = gp[i];
+      if (l2 != 0.0f) gi = gi + pi * l2;
+      if (pScale != 1.0f) pi = pi * pScale;
+      float mi = mp[i] * b1 + gi * c1;
+      float vi = vp[i] * b2 + (gi * gi) * c2;
+      float denom = std::sqrt(vi) / sb2 + eps;
+      pop[i] = pi - (mi / denom) * lrc;
+      mop[i] = mi;
+      vop[i] = vi;
+    }
+  });
+  return retMany(env, {po, mo, vo});
+  UT_CATCH
+}
+
+// reluGrad(dy, x) -> dy * step(x): tfjs' Relu gradient in one pass (step(NaN) is NaN, so NaN
+// activations still poison the gradient as they do on the cpu backend).
+UT_FN(ReluGrad) {
+  UT_TRY
+  Args a(env, info, 2);
+  at::Tensor dy = f32(a.t(0)), x = f32(a.t(1));
+  sameNumel(dy, x, "reluGrad");
+  at::Tensor out = at::empty_like(x);
+  const float *dp = dy.data_ptr<float>(), *xp = x.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  at::parallel_for(0, x.numel(), kGrain, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; i++) {
+      float xi = xp[i];
+      float st = xi > 0.0f ? 1.0f : (xi != xi ? xi : 0.0f);
+      op[i] = dp[i] * st;
+    }
+  });
+  return ret(env, out);
+  UT_CATCH
+}
+
+// Channels-last [B, ..., C] viewed as the channels_last NCHW tensor [B, C, L, 1] ATen's group norm
+// reads without a copy.
+static at::Tensor asNCL1(const at::Tensor& x) {
+  int64_t B = x.size(0), C = x.size(x.dim() - 1);
+  return x.contiguous().reshape({B, -1, 1, C}).permute({0, 3, 1, 2});
+}
+static at::Tensor fromNCL1(const at::Tensor& y, at::IntArrayRef shape) {
+  return y.permute({0, 2, 3, 1}).contiguous().reshape(shape);
+}
+
+// groupNorm(x [B,...,C], gamma [C], beta [C], groups, eps) -> [y, mean [B,G], rstd [B,G]]
+UT_FN(GroupNorm) {
+  UT_TRY
+  Args a(env, info, 5);
+  at::Tensor x = f32(a.t(0));
+  int64_t G = a.i(3);
+  at::Tensor xn = asNCL1(x);
+  int64_t B = xn.size(0), C = xn.size(1), L = xn.size(2);
+  auto r = at::native_group_norm(xn, f32(a.t(1)), f32(a.t(2)), B, C, L, G, a.d(4));
+  return retMany(env, {fromNCL1(std::get<0>(r), x.sizes()), std::get<1>(r), std::get<2>(r)});
+  UT_CATCH
+}
+
+// groupNormGrad(dy, x, mean, rstd, gamma, groups) -> [dx, dgamma, dbeta]
+UT_FN(GroupNormGrad) {
+  UT_TRY
+  Args a(env, info, 6);
+  at::Tensor x = f32(a.t(1));
+  at::Tensor xn = asNCL1(x), dyn = asNCL1(f32(a.t(0)));
+  int64_t B = xn.size(0), C = xn.size(1), L = xn.size(2);
+  auto r = at::native_group_norm_backward(dyn, xn, f32(a.t(2)), f32(a.t(3)), f32(a.t(4)), B, C, L, a.i(5),
+                                          {true, true, true});
+  return retMany(env, {fromNCL1(std::get<0>(r), x.sizes()), std::get<1>(r), std::get<2>(r)});
+  UT_CATCH
+}
+
+static inline float sigm(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+// lstmCell(gates [B,4H] in PyTorch's i,f,g,o order, c [B,H]) -> [h', c']
+//   c' = sigmoid(f)*c + sigmoid(i)*tanh(g);  h' = sigmoid(o)*tanh(c')
+UT_FN(LstmCell) {
+  UT_TRY
+  Args a(env, info, 2);
+  at::Tensor gates = f32(a.t(0)), c = f32(a.t(1));
+  int64_t B = c.size(0), H = c.size(1);
+  if (gates.numel() != B * 4 * H) throw std::runtime_error("lstmCell: gates must be [B, 4H]");
+  at::Tensor h2 = at::empty_like(c), c2 = at::empty_like(c);
+  const float *gp = gates.data_ptr<float>(), *cp = c.data_ptr<float>();
+  float *hp = h2.data_ptr<float>(), *c2p = c2.data_ptr<float>();
+  at::parallel_for(0, B, std::max<int64_t>(1, kGrain / (4 * H)), [&](int64_t s, int64_t e) {
+    for (int64_t b = s; b < e; b++) {
+      const float* gr = gp + b * 4 * H;
+      for (int64_t j = 0; j < H; j++) {
+        float ig = sigm(gr[j]), fg = sigm(gr[H + j]), gg = std::tanh(gr[2 * H + j]), og = sigm(gr[3 * H + j]);
+        float cn = fg * cp[b * H + j] + ig * gg;
+        c2p[b * H + j] = cn;
+        hp[b * H + j] = og * std::tanh(cn);
+      }
+    }
+  });
+  return retMany(env, {h2, c2});
+  UT_CATCH
+}
+
+// lstmCellGrad(dh', dc', gates, c, c') -> [dgates, dc]
+UT_FN(LstmCellGrad) {
+  UT_TRY
+  Args a(env, info, 5);
+  at::Tensor dh = f32(a.t(0)), dc2 = f32(a.t(1)), gates = f32(a.t(2)), c = f32(a.t(3)), c2 = f32(a.t(4));
+  int64_t B = c.size(0), H = c.size(1);
+  at::Tensor dg = at::empty_like(gates), dc = at::empty_like(c);
+  const float *dhp = dh.data_ptr<float>(), *dc2p = dc2.data_ptr<float>(), *gp = gates.data_ptr<float>();
+  const float *cp = c.data_ptr<float>(), *c2p = c2.data_ptr<float>();
+  float *dgp = dg.data_ptr<float>(), *dcp = dc.data_ptr<float>();
+  at::parallel_for(0, B, std::max<int64_t>(1, kGrain / (4 * H)), [&](int64_t s, int64_t e) {
+    for (int64_t b = s; b < e; b++) {
+      const float* gr = gp + b * 4 * H;
+      float* dgr = dgp + b * 4 * H;
+      for (int64_t j = 0; j < H; j++) {
+        int64_t k = b * H + j;
+        float ig = sigm(gr[j]), fg = sigm(gr[H + j]), gg = std::tanh(gr[2 * H + j]), og = sigm(gr[3 * H + j]);
+        float tc = std::tanh(c2p[k]);
+        float dcn = dc2p[k] + dhp[k] * og * (1.0f - tc * tc);
+        dgr[j] = dcn * gg * ig * (1.0f - ig);
+        dgr[H + j] = dcn * cp[k] * fg * (1.0f - fg);
+        dgr[2 * H + j] = dcn * ig * (1.0f - gg * gg);
+        dgr[3 * H + j] = dhp[k] * tc * og * (1.0f - og);
+        dcp[k] = dcn * fg;
+      }
+    }
+  });
+  return retMany(env, {dg, dc});
+  UT_CATCH
+}
+
+// gruCell(xp [B,3H], hp [B,3H], h [B,H]) -> h'   (xp = x W_ih + b_ih, hp = h W_hh + b_hh, r,z,n order)
+//   r = sigmoid(xr+hr), z = sigmoid(xz+hz), n = tanh(xn + r*hn), h' = n + z*(h - n)
+UT_FN(GruCell) {
+  UT_TRY
+  Args a(env, info, 3);
+  at::Tensor xp = f32(a.t(0)), hp = f32(a.t(1)), h = f32(a.t(2));
+  int64_t B = h.size(0), H = h.size(1);
+  if (xp.numel() != B * 3 * H || hp.numel() != B * 3 * H) throw std::runtime_error("gruCell: projections must be [B, 3H]");
+  at::Tensor h2 = at::empty_like(h);
+  const float *xpp = xp.data_ptr<float>(), *hpp = hp.data_ptr<float>(), *hh = h.data_ptr<float>();
+  float* op = h2.data_ptr<float>();
+  at::parallel_for(0, B, std::max<int64_t>(1, kGrain / (3 * H)), [&](int64_t s, int64_t e) {
+    for (int64_t b = s; b < e; b++) {
+      const float *xr = xpp + b * 3 * H, *hr = hpp + b * 3 * H;
+      for (int64_t j = 0; j < H; j++) {
+        float r = sigm(xr[j] + hr[j]), z = sigm(xr[H + j] + hr[H + j]);
+        float n = std::tanh(xr[2 * H + j] + r * hr[2 * H + j]);
+        op[b * H + j] = n + z * (hh[b * H + j] - n);
+      }
+    }
+  });
+  return ret(env, h2);
+  UT_CATCH
+}
+
+// gruCellGrad(dh', xp, hp, h) -> [dxp, dhp, dh]
+UT_FN(GruCellGrad) {
+  UT_TRY
+  Args a(env, info, 4);
+  at::Tensor dh2 = f32(a.t(0)), xp = f32(a.t(1)), hp = f32(a.t(2)), h = f32(a.t(3));
+  int64_t B = h.size(0), H = h.size(1);
+  at::Tensor dxp = at::empty_like(xp), dhp = at::empty_like(hp), dh = at::empty_like(h);
+  const float *d2 = dh2.data_ptr<float>(), *xpp = xp.data_ptr<float>(), *hpp = hp.data_ptr<float>(), *hh = h.data_ptr<float>();
+  float *dxo = dxp.data_ptr<float>(), *dho = dhp.data_ptr<float>(), *dhh = dh.data_ptr<float>();
+  at::parallel_for(0, B, std::max<int64_t>(1, kGrain / (3 * H)), [&](int64_t s, int64_t e) {
+    for (int64_t b = s; b < e; b++) {
+      const float *xr = xpp + b * 3 * H, *hr = hpp + b * 3 * H;
+      float *dx = dxo + b * 3 * H, *dhr = dho + b * 3 * H;
+      for (int64_t j = 0; j < H; j++) {
+        int64_t k = b * H + j;
+        float r = sigm(xr[j] + hr[j]), z = sigm(xr[H + j] + hr[H + j]);
+        float n = std::tanh(xr[2 * H + j] + r * hr[2 * H + j]);
+        float d = d2[k];
+        float dn = d * (1.0f - z) * (1.0f - n * n);   // through tanh
+        float dz = d * (hh[k] - n) * z * (1.0f - z);
+        float dr = dn * hr[2 * H + j] * r * (1.0f - r);
+        dx[j] = dr; dx[H + j] = dz; dx[2 * H + j] = dn;
+        dhr[j] = dr; dhr[H + j] = dz; dhr[2 * H + j] = dn * r;
+        dhh[k] = d * z;
+      }
+    }
+  });
+  return retMany(env, {dxp, dhp, dh});
+  UT_CATCH
+}
+
+// silu(x) -> x*sigmoid(x);  siluGrad(dy, x) -> dy * s * (1 + x*(1-s)), s = sigmoid(x)
+UT_FN(Silu) {
+  UT_TRY
+  Args a(env, info, 1);
+  return ret(env, at::silu(f32(a.t(0))));
+  UT_CATCH
+}
+UT_FN(SiluGrad) {
+  UT_TRY
+  Args a(env, info, 2);
+  return ret(env, at::silu_backward(f32(a.t(0)), f32(a.t(1))));
+  UT_CATCH
+}
+
+void registerFused(napi_env env, napi_value exports) {
+  defineFn(env, exports, "adamStep", AdamStep);
+  defineFn(env, exports, "reluGrad", ReluGrad);
+  defineFn(env, exports, "groupNorm", GroupNorm);
+  defineFn(env, exports, "groupNormGrad", GroupNormGrad);
+  defineFn(env, exports, "lstmCell", LstmCell);
+  defineFn(env, exports, "lstmCellGrad", LstmCellGrad);
+  defineFn(env, exports, "gruCell", GruCell);
+  defineFn(env, exports, "gruCellGrad", GruCellGrad);
+  defineFn(env, exports, "silu", Silu);
+  defineFn(env, exports, "siluGrad", SiluGrad);
+}
+
+}  // namespace ut
