@@ -116,6 +116,20 @@ describe.skipIf(!available)('fused kernels: libtorch vs the composite on cpu', (
     expect(Array.from(got[0].values)).toEqual(Array.from(ref[0].values));
   });
 
+  it('leaves no tensors behind (extra outputs kept for the gradients are released with them)', async () => {
+    await tf.setBackend('libtorch');
+    const g = new Gen(7);
+    const gates = g.randn([4, 24]), c = g.randn([4, 6]), xp = g.randn([4, 18]), hp = g.randn([4, 18]);
+    const before = tf.memory().numTensors;
+    const s = lstmCell(gates as tf.Tensor2D, c as tf.Tensor2D);
+    tf.dispose([s.h, s.c, gruCell(xp as tf.Tensor2D, hp as tf.Tensor2D, c as tf.Tensor2D)]);
+    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(lstmCell(a as tf.Tensor2D, b as tf.Tensor2D).h))([gates, c]);
+    const gg = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(gruCell(a as tf.Tensor2D, b as tf.Tensor2D, c as tf.Tensor2D)))([xp, hp]);
+    tf.dispose([...grads, ...gg]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([gates, c, xp, hp]);
+  });
+
   it('repeats bit for bit', async () => {
     for (const c of cases) {
       const a = await runOn('libtorch', c.name, c.fn);

@@ -25,13 +25,13 @@ export const FUSED = {
   groupNorm: 'UntangleGroupNorm',
   /** {dy, x, mean, rstd, gamma} → [dx, dgamma, dbeta]; {groups}. */
   groupNormGrad: 'UntangleGroupNormGrad',
-  /** {gates [B,4H] (i,f,g,o), c [B,H]} → [h', c']. */
+  /** {gates [B,4H] (i,f,g,o), c [B,H]} → [h', c', act [B,4H] (the activated gates)]. */
   lstmCell: 'UntangleLSTMCell',
-  /** {dh, dc, gates, c, cNext} → [dgates, dc]. */
+  /** {dh, dc, act, c, cNext} → [dgates, dc]. */
   lstmCellGrad: 'UntangleLSTMCellGrad',
-  /** {xp [B,3H], hp [B,3H], h [B,H]} (r,z,n blocks) → h'. */
+  /** {xp [B,3H], hp [B,3H], h [B,H]} (r,z,n blocks) → [h', act [B,3H] (r, z, n)]. */
   gruCell: 'UntangleGRUCell',
-  /** {dy, xp, hp, h} → [dxp, dhp, dh]. */
+  /** {dy, act, hp, h} → [dxp, dhp, dh]. */
   gruCellGrad: 'UntangleGRUCellGrad',
   /** {x} → x·sigmoid(x). */
   silu: 'UntangleSilu',

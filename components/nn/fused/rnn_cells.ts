@@ -26,24 +26,27 @@ export function gruCellComposite(xp: tf.Tensor2D, hp: tf.Tensor2D, h: tf.Tensor2
 }
 
 // One gradient kernel yields every input's gradient, so it runs eagerly (see group_norm.ts).
+// The forward kernels also return the activated gates, which their gradients take back.
 tf.registerGradient({
   kernelName: FUSED.lstmCell,
-  inputsToSave: ['gates', 'c'],
-  outputsToSave: [false, true],
+  inputsToSave: ['c'],
+  outputsToSave: [false, true, true],
   gradFunc: (dys, saved) => {
-    const [gates, c, cNext] = saved;
+    const [c, cNext, act] = saved;
     const [dh, dc] = dys as tf.Tensor[];
-    const [dgates, dcPrev] = runFusedGrad<tf.Tensor[]>(FUSED.lstmCellGrad, { dh, dc, gates, c, cNext });
+    const [dgates, dcPrev] = runFusedGrad<tf.Tensor[]>(FUSED.lstmCellGrad, { dh, dc, act, c, cNext });
     return { gates: () => dgates, c: () => dcPrev };
   },
 });
 
 tf.registerGradient({
   kernelName: FUSED.gruCell,
-  inputsToSave: ['xp', 'hp', 'h'],
-  gradFunc: (dy, saved) => {
-    const [xp, hp, h] = saved;
-    const [dxp, dhp, dh] = runFusedGrad<tf.Tensor[]>(FUSED.gruCellGrad, { dy: dy as tf.Tensor, xp, hp, h });
+  inputsToSave: ['hp', 'h'],
+  outputsToSave: [false, true],
+  gradFunc: (dys, saved) => {
+    const [hp, h, act] = saved;
+    const dy = (dys as tf.Tensor[])[0];
+    const [dxp, dhp, dh] = runFusedGrad<tf.Tensor[]>(FUSED.gruCellGrad, { dy, act, hp, h });
     return { xp: () => dxp, hp: () => dhp, h: () => dh };
   },
 });
@@ -52,11 +55,15 @@ tf.registerGradient({
 export function lstmCell(gates: tf.Tensor2D, c: tf.Tensor2D): LstmState {
   if (gates.dtype !== 'float32') return lstmCellComposite(gates, c);
   const out = runFused(FUSED.lstmCell, { gates, c }, {}, () => { const s = lstmCellComposite(gates, c); return [s.h, s.c]; });
+  // The kernel's third output (activated gates) is for its gradient, which holds its own reference.
+  tf.dispose(out.slice(2));
   return { h: out[0] as tf.Tensor2D, c: out[1] as tf.Tensor2D };
 }
 
 /** One GRU cell update from the input projection xp = x·W_ih + b_ih and hp = h·W_hh + b_hh. */
 export function gruCell(xp: tf.Tensor2D, hp: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
   if (xp.dtype !== 'float32') return gruCellComposite(xp, hp, h);
-  return runFused(FUSED.gruCell, { xp, hp, h }, {}, () => gruCellComposite(xp, hp, h));
+  const out = runFused(FUSED.gruCell, { xp, hp, h }, {}, () => [gruCellComposite(xp, hp, h)]);
+  tf.dispose(out.slice(1));   // the activated gates, kept by the gradient where one is recorded
+  return out[0] as tf.Tensor2D;
 }

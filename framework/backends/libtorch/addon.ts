@@ -75,9 +75,9 @@ export interface NativeTorch {
   groupNorm(x: H, gamma: H, beta: H, groups: number, eps: number): H[];
   groupNormGrad(dy: H, x: H, mean: H, rstd: H, gamma: H, groups: number): H[];
   lstmCell(gates: H, c: H): H[];
-  lstmCellGrad(dh: H, dc: H, gates: H, c: H, cNext: H): H[];
-  gruCell(xp: H, hp: H, h: H): H;
-  gruCellGrad(dy: H, xp: H, hp: H, h: H): H[];
+  lstmCellGrad(dh: H, dc: H, act: H, c: H, cNext: H): H[];
+  gruCell(xp: H, hp: H, h: H): H[];
+  gruCellGrad(dy: H, act: H, hp: H, h: H): H[];
   silu(x: H): H;
   siluGrad(dy: H, x: H): H;
 }

@@ -33,8 +33,14 @@ UT_FN(AdamStep) {
   // 1 - beta in double, rounded once, as the composite's scalar (1 - beta1) is.
   const float c1 = (float)(1.0 - a.d(5)), c2 = (float)(1.0 - a.d(6));
   at::Tensor po = at::empty_like(p), mo = at::empty_like(m), vo = at::empty_like(v);
-  const float *pp = p.data_ptr<float>(), *gp = g.data_ptr<float>(), *mp = m.data_ptr<float>(), *vp = v.data_ptr<float>();
-  float *pop = po.data_ptr<float>(), *mop = mo.data_ptr<float>(), *vop = vo.data_ptr<float>();
+  // __restrict__ and -fno-math-errno (binding.gyp) let the compiler vectorise sqrt and divide.
+  const float* __restrict__ pp = p.data_ptr<float>();
+  const float* __restrict__ gp = g.data_ptr<float>();
+  const float* __restrict__ mp = m.data_ptr<float>();
+  const float* __restrict__ vp = v.data_ptr<float>();
+  float* __restrict__ pop = po.data_ptr<float>();
+  float* __restrict__ mop = mo.data_ptr<float>();
+  float* __restrict__ vop = vo.data_ptr<float>();
   at::parallel_for(0, p.numel(), kGrain, [&](int64_t s, int64_t e) {
     for (int64_t i = s; i < e; i++) {
       float pi = pp[i], gi = gp[i];
@@ -60,8 +66,9 @@ UT_FN(ReluGrad) {
   at::Tensor dy = f32(a.t(0)), x = f32(a.t(1));
   sameNumel(dy, x, "reluGrad");
   at::Tensor out = at::empty_like(x);
-  const float *dp = dy.data_ptr<float>(), *xp = x.data_ptr<float>();
-  float* op = out.data_ptr<float>();
+  const float* __restrict__ dp = dy.data_ptr<float>();
+  const float* __restrict__ xp = x.data_ptr<float>();
+  float* __restrict__ op = out.data_ptr<float>();
   at::parallel_for(0, x.numel(), kGrain, [&](int64_t s, int64_t e) {
     for (int64_t i = s; i < e; i++) {
       float xi = xp[i];
@@ -109,66 +116,64 @@ UT_FN(GroupNormGrad) {
   UT_CATCH
 }
 
-static inline float sigm(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+// The recurrent cells evaluate their sigmoids and tanhs with ATen's vectorised kernels over whole
+// gate blocks and return the activated gates, which the gradient kernels take back, so the
+// backward passes are plain arithmetic loops.
 
-// lstmCell(gates [B,4H] in PyTorch's i,f,g,o order, c [B,H]) -> [h', c']
-//   c' = sigmoid(f)*c + sigmoid(i)*tanh(g);  h' = sigmoid(o)*tanh(c')
+// lstmCell(gates [B,4H] in PyTorch's i,f,g,o order, c [B,H]) -> [h', c', act [B,4H]]
+//   act = (sigmoid(i), sigmoid(f), tanh(g), sigmoid(o));  c' = f*c + i*g;  h' = o*tanh(c')
 UT_FN(LstmCell) {
   UT_TRY
   Args a(env, info, 2);
   at::Tensor gates = f32(a.t(0)), c = f32(a.t(1));
   int64_t B = c.size(0), H = c.size(1);
   if (gates.numel() != B * 4 * H) throw std::runtime_error("lstmCell: gates must be [B, 4H]");
-  at::Tensor h2 = at::empty_like(c), c2 = at::empty_like(c);
-  const float *gp = gates.data_ptr<float>(), *cp = c.data_ptr<float>();
-  float *hp = h2.data_ptr<float>(), *c2p = c2.data_ptr<float>();
-  at::parallel_for(0, B, std::max<int64_t>(1, kGrain / (4 * H)), [&](int64_t s, int64_t e) {
-    for (int64_t b = s; b < e; b++) {
-      const float* gr = gp + b * 4 * H;
-      for (int64_t j = 0; j < H; j++) {
-        float ig = sigm(gr[j]), fg = sigm(gr[H + j]), gg = std::tanh(gr[2 * H + j]), og = sigm(gr[3 * H + j]);
-        float cn = fg * cp[b * H + j] + ig * gg;
-        c2p[b * H + j] = cn;
-        hp[b * H + j] = og * std::tanh(cn);
-      }
-    }
-  });
-  return retMany(env, {h2, c2});
+  at::Tensor act = at::sigmoid(gates.reshape({B, 4 * H}));
+  // tanh(g) from the raw gate, not from sigmoid(g): overwrite the g block.
+  act.narrow(1, 2 * H, H).copy_(at::tanh(gates.reshape({B, 4 * H}).narrow(1, 2 * H, H)));
+  at::Tensor c2 = at::empty_like(c);
+  const float *ap = act.data_ptr<float>(), *cp = c.data_ptr<float>();
+  float* c2p = c2.data_ptr<float>();
+  for (int64_t b = 0; b < B; b++) {
+    const float* ar = ap + b * 4 * H;
+    for (int64_t j = 0; j < H; j++) c2p[b * H + j] = ar[H + j] * cp[b * H + j] + ar[j] * ar[2 * H + j];
+  }
+  at::Tensor h2 = at::tanh(c2).mul_(act.narrow(1, 3 * H, H));
+  return retMany(env, {h2, c2, act});
   UT_CATCH
 }
 
-// lstmCellGrad(dh', dc', gates, c, c') -> [dgates, dc]
+// lstmCellGrad(dh', dc', act, c, c') -> [dgates, dc]
 UT_FN(LstmCellGrad) {
   UT_TRY
   Args a(env, info, 5);
-  at::Tensor dh = f32(a.t(0)), dc2 = f32(a.t(1)), gates = f32(a.t(2)), c = f32(a.t(3)), c2 = f32(a.t(4));
+  at::Tensor dh = f32(a.t(0)), dc2 = f32(a.t(1)), act = f32(a.t(2)), c = f32(a.t(3));
+  at::Tensor tc = at::tanh(f32(a.t(4)));
   int64_t B = c.size(0), H = c.size(1);
-  at::Tensor dg = at::empty_like(gates), dc = at::empty_like(c);
-  const float *dhp = dh.data_ptr<float>(), *dc2p = dc2.data_ptr<float>(), *gp = gates.data_ptr<float>();
-  const float *cp = c.data_ptr<float>(), *c2p = c2.data_ptr<float>();
+  at::Tensor dg = at::empty_like(act), dc = at::empty_like(c);
+  const float *dhp = dh.data_ptr<float>(), *dc2p = dc2.data_ptr<float>(), *ap = act.data_ptr<float>();
+  const float *cp = c.data_ptr<float>(), *tcp = tc.data_ptr<float>();
   float *dgp = dg.data_ptr<float>(), *dcp = dc.data_ptr<float>();
-  at::parallel_for(0, B, std::max<int64_t>(1, kGrain / (4 * H)), [&](int64_t s, int64_t e) {
-    for (int64_t b = s; b < e; b++) {
-      const float* gr = gp + b * 4 * H;
-      float* dgr = dgp + b * 4 * H;
-      for (int64_t j = 0; j < H; j++) {
-        int64_t k = b * H + j;
-        float ig = sigm(gr[j]), fg = sigm(gr[H + j]), gg = std::tanh(gr[2 * H + j]), og = sigm(gr[3 * H + j]);
-        float tc = std::tanh(c2p[k]);
-        float dcn = dc2p[k] + dhp[k] * og * (1.0f - tc * tc);
-        dgr[j] = dcn * gg * ig * (1.0f - ig);
-        dgr[H + j] = dcn * cp[k] * fg * (1.0f - fg);
-        dgr[2 * H + j] = dcn * ig * (1.0f - gg * gg);
-        dgr[3 * H + j] = dhp[k] * tc * og * (1.0f - og);
-        dcp[k] = dcn * fg;
-      }
+  for (int64_t b = 0; b < B; b++) {
+    const float* ar = ap + b * 4 * H;
+    float* dgr = dgp + b * 4 * H;
+    for (int64_t j = 0; j < H; j++) {
+      int64_t k = b * H + j;
+      float ig = ar[j], fg = ar[H + j], gg = ar[2 * H + j], og = ar[3 * H + j], t = tcp[k];
+      float dcn = dc2p[k] + dhp[k] * og * (1.0f - t * t);
+      dgr[j] = dcn * gg * ig * (1.0f - ig);
+      dgr[H + j] = dcn * cp[k] * fg * (1.0f - fg);
+      dgr[2 * H + j] = dcn * ig * (1.0f - gg * gg);
+      dgr[3 * H + j] = dhp[k] * t * og * (1.0f - og);
+      dcp[k] = dcn * fg;
     }
-  });
+  }
   return retMany(env, {dg, dc});
   UT_CATCH
 }
 
-// gruCell(xp [B,3H], hp [B,3H], h [B,H]) -> h'   (xp = x W_ih + b_ih, hp = h W_hh + b_hh, r,z,n order)
+// gruCell(xp [B,3H], hp [B,3H], h [B,H]) -> [h', act [B,3H] = (r, z, n)]
+//   (xp = x W_ih + b_ih, hp = h W_hh + b_hh, r,z,n blocks)
 //   r = sigmoid(xr+hr), z = sigmoid(xz+hz), n = tanh(xn + r*hn), h' = n + z*(h - n)
 UT_FN(GruCell) {
   UT_TRY
@@ -176,50 +181,41 @@ UT_FN(GruCell) {
   at::Tensor xp = f32(a.t(0)), hp = f32(a.t(1)), h = f32(a.t(2));
   int64_t B = h.size(0), H = h.size(1);
   if (xp.numel() != B * 3 * H || hp.numel() != B * 3 * H) throw std::runtime_error("gruCell: projections must be [B, 3H]");
-  at::Tensor h2 = at::empty_like(h);
-  const float *xpp = xp.data_ptr<float>(), *hpp = hp.data_ptr<float>(), *hh = h.data_ptr<float>();
-  float* op = h2.data_ptr<float>();
-  at::parallel_for(0, B, std::max<int64_t>(1, kGrain / (3 * H)), [&](int64_t s, int64_t e) {
-    for (int64_t b = s; b < e; b++) {
-      const float *xr = xpp + b * 3 * H, *hr = hpp + b * 3 * H;
-      for (int64_t j = 0; j < H; j++) {
-        float r = sigm(xr[j] + hr[j]), z = sigm(xr[H + j] + hr[H + j]);
-        float n = std::tanh(xr[2 * H + j] + r * hr[2 * H + j]);
-        op[b * H + j] = n + z * (hh[b * H + j] - n);
-      }
-    }
-  });
-  return ret(env, h2);
+  xp = xp.reshape({B, 3 * H});
+  hp = hp.reshape({B, 3 * H});
+  at::Tensor act = at::empty({B, 3 * H}, xp.options());
+  at::Tensor rz = act.narrow(1, 0, 2 * H), nb = act.narrow(1, 2 * H, H);
+  at::sigmoid_out(rz, xp.narrow(1, 0, 2 * H) + hp.narrow(1, 0, 2 * H));
+  at::tanh_out(nb, xp.narrow(1, 2 * H, H) + act.narrow(1, 0, H) * hp.narrow(1, 2 * H, H));
+  at::Tensor n = act.narrow(1, 2 * H, H), z = act.narrow(1, H, H);
+  at::Tensor h2 = n + z * (h - n);
+  return retMany(env, {h2, act});
   UT_CATCH
 }
 
-// gruCellGrad(dh', xp, hp, h) -> [dxp, dhp, dh]
+// gruCellGrad(dh', act, hp, h) -> [dxp, dhp, dh]
 UT_FN(GruCellGrad) {
   UT_TRY
   Args a(env, info, 4);
-  at::Tensor dh2 = f32(a.t(0)), xp = f32(a.t(1)), hp = f32(a.t(2)), h = f32(a.t(3));
+  at::Tensor dh2 = f32(a.t(0)), act = f32(a.t(1)), hp = f32(a.t(2)), h = f32(a.t(3));
   int64_t B = h.size(0), H = h.size(1);
-  at::Tensor dxp = at::empty_like(xp), dhp = at::empty_like(hp), dh = at::empty_like(h);
-  const float *d2 = dh2.data_ptr<float>(), *xpp = xp.data_ptr<float>(), *hpp = hp.data_ptr<float>(), *hh = h.data_ptr<float>();
+  at::Tensor dxp = at::empty_like(act), dhp = at::empty_like(act), dh = at::empty_like(h);
+  const float *d2 = dh2.data_ptr<float>(), *ap = act.data_ptr<float>(), *hpp = hp.data_ptr<float>(), *hh = h.data_ptr<float>();
   float *dxo = dxp.data_ptr<float>(), *dho = dhp.data_ptr<float>(), *dhh = dh.data_ptr<float>();
-  at::parallel_for(0, B, std::max<int64_t>(1, kGrain / (3 * H)), [&](int64_t s, int64_t e) {
-    for (int64_t b = s; b < e; b++) {
-      const float *xr = xpp + b * 3 * H, *hr = hpp + b * 3 * H;
-      float *dx = dxo + b * 3 * H, *dhr = dho + b * 3 * H;
-      for (int64_t j = 0; j < H; j++) {
-        int64_t k = b * H + j;
-        float r = sigm(xr[j] + hr[j]), z = sigm(xr[H + j] + hr[H + j]);
-        float n = std::tanh(xr[2 * H + j] + r * hr[2 * H + j]);
-        float d = d2[k];
-        float dn = d * (1.0f - z) * (1.0f - n * n);   // through tanh
-        float dz = d * (hh[k] - n) * z * (1.0f - z);
-        float dr = dn * hr[2 * H + j] * r * (1.0f - r);
-        dx[j] = dr; dx[H + j] = dz; dx[2 * H + j] = dn;
-        dhr[j] = dr; dhr[H + j] = dz; dhr[2 * H + j] = dn * r;
-        dhh[k] = d * z;
-      }
+  for (int64_t b = 0; b < B; b++) {
+    const float *ar = ap + b * 3 * H, *hr = hpp + b * 3 * H;
+    float *dx = dxo + b * 3 * H, *dhr = dho + b * 3 * H;
+    for (int64_t j = 0; j < H; j++) {
+      int64_t k = b * H + j;
+      float r = ar[j], z = ar[H + j], n = ar[2 * H + j], d = d2[k];
+      float dn = d * (1.0f - z) * (1.0f - n * n);   // through tanh
+      float dz = d * (hh[k] - n) * z * (1.0f - z);
+      float dr = dn * hr[2 * H + j] * r * (1.0f - r);
+      dx[j] = dr; dx[H + j] = dz; dx[2 * H + j] = dn;
+      dhr[j] = dr; dhr[H + j] = dz; dhr[2 * H + j] = dn * r;
+      dhh[k] = d * z;
     }
-  });
+  }
   return retMany(env, {dxp, dhp, dh});
   UT_CATCH
 }

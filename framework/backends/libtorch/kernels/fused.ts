@@ -19,12 +19,12 @@ export const fusedKernels: KernelTable = {
   [FUSED.lstmCell]: (inputs, b) => b.outMany(b.native.lstmCell(b.h(input(inputs, 'gates')), b.h(input(inputs, 'c')))),
   [FUSED.lstmCellGrad]: (inputs, b) => {
     const h = (k: string) => b.h(input(inputs, k));
-    return b.outMany(b.native.lstmCellGrad(h('dh'), h('dc'), h('gates'), h('c'), h('cNext')));
+    return b.outMany(b.native.lstmCellGrad(h('dh'), h('dc'), h('act'), h('c'), h('cNext')));
   },
-  [FUSED.gruCell]: (inputs, b) => b.out(b.native.gruCell(b.h(input(inputs, 'xp')), b.h(input(inputs, 'hp')), b.h(input(inputs, 'h')))),
+  [FUSED.gruCell]: (inputs, b) => b.outMany(b.native.gruCell(b.h(input(inputs, 'xp')), b.h(input(inputs, 'hp')), b.h(input(inputs, 'h')))),
   [FUSED.gruCellGrad]: (inputs, b) => {
     const h = (k: string) => b.h(input(inputs, k));
-    return b.outMany(b.native.gruCellGrad(h('dy'), h('xp'), h('hp'), h('h')));
+    return b.outMany(b.native.gruCellGrad(h('dy'), h('act'), h('hp'), h('h')));
   },
   [FUSED.silu]: (inputs, b) => b.out(b.native.silu(b.h(input(inputs, 'x')))),
   [FUSED.siluGrad]: (inputs, b) => b.out(b.native.siluGrad(b.h(input(inputs, 'dy')), b.h(input(inputs, 'x')))),
