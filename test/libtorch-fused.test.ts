@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { FUSED, hasFusedKernel, setFusedKernels } from '../framework/backends/fused.ts';
 import { groupNorm } from '../components/nn/fused/group_norm.ts';
 import { gruCell, lstmCell } from '../components/nn/fused/rnn_cells.ts';
+import { gruSequence, lstmSequence } from '../components/nn/fused/rnn_sequences.ts';
 import { silu } from '../components/nn/fused/silu.ts';
 import { adamStep } from '../components/optim/adam_step.ts';
 import { available, Gen, mismatch, runOn } from './libtorch-harness.ts';
@@ -41,6 +42,22 @@ for (const [b, h] of [[3, 5], [7, 16], [2, 33]]) {
     name: `gruCell B${b} H${h}`, kernel: FUSED.gruCell, grads: true,
     fn: (g) => valueAndGrads(g, [g.randn([b, 3 * h], 1.5), g.randn([b, 3 * h]), g.randn([b, h])],
       (xp, hp, hh) => [gruCell(xp as tf.Tensor2D, hp as tf.Tensor2D, hh as tf.Tensor2D)]),
+  });
+}
+for (const [b, t, h] of [[3, 4, 5], [2, 1, 8], [5, 6, 3]]) {
+  cases.push({
+    name: `lstmSequence B${b} T${t} H${h}`, kernel: FUSED.lstmSequence, grads: true,
+    fn: (g) => valueAndGrads(g, [g.randn([b, t, 4 * h]), g.randn([b, h]), g.randn([b, h]), g.randn([h, 4 * h], 0.5)], (xp, h0, c0, wh) => {
+      const r = lstmSequence(xp as tf.Tensor3D, h0 as tf.Tensor2D, c0 as tf.Tensor2D, wh as tf.Tensor2D);
+      return [r.hs, r.h, r.c as tf.Tensor];
+    }),
+  });
+  cases.push({
+    name: `gruSequence B${b} T${t} H${h}`, kernel: FUSED.gruSequence, grads: true,
+    fn: (g) => valueAndGrads(g, [g.randn([b, t, 3 * h]), g.randn([b, h]), g.randn([h, 3 * h], 0.5), g.randn([3 * h], 0.3)], (xp, h0, wh, bh) => {
+      const r = gruSequence(xp as tf.Tensor3D, h0 as tf.Tensor2D, wh as tf.Tensor2D, bh as tf.Tensor1D);
+      return [r.hs, r.h];
+    }),
   });
 }
 for (const [shape, groups] of [[[2, 5, 3, 8], 4], [[3, 4, 4, 12], 3], [[2, 7, 6], 2], [[4, 9, 16], 16]] as Array<[number[], number]>) {

@@ -33,6 +33,14 @@ export const FUSED = {
   gruCell: 'UntangleGRUCell',
   /** {dy, act, hp, h} → [dxp, dhp, dh]. */
   gruCellGrad: 'UntangleGRUCellGrad',
+  /** {xp [B,T,4H] (x·W_ih + biases), h0 [B,H], c0 [B,H], wh [H,4H]} → [hs [B,T,H], hT, cT, acts [T,B,4H], cs [T+1,B,H]]. */
+  lstmSequence: 'UntangleLSTMSequence',
+  /** {dhs, dhT, dcT, acts, cs, hs, h0, wh} → [dxp, dh0, dc0, dwh]. */
+  lstmSequenceGrad: 'UntangleLSTMSequenceGrad',
+  /** {xp [B,T,3H] (x·W_ih + b_ih), h0 [B,H], wh [H,3H], bh [3H]} → [hs [B,T,H], hT, acts [T,B,3H], hps [T,B,3H]]. */
+  gruSequence: 'UntangleGRUSequence',
+  /** {dhs, dhT, acts, hps, hs, h0, wh} → [dxp, dh0, dwh, dbh]. */
+  gruSequenceGrad: 'UntangleGRUSequenceGrad',
   /** {x} → x·sigmoid(x). */
   silu: 'UntangleSilu',
   /** {dy, x} → dy · d silu/dx. */

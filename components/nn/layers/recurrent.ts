@@ -4,6 +4,7 @@ import { UntangleError } from '../../../framework/util/errors.ts';
 import { Module } from '../module.ts';
 import { uniform } from '../init.ts';
 import { gruCell, lstmCell, type LstmState } from '../fused/rnn_cells.ts';
+import { gruSequence, lstmSequence } from '../fused/rnn_sequences.ts';
 
 /**
  * Single-layer LSTM and GRU with PyTorch's equations, gate order, parameter names and default init
@@ -13,10 +14,12 @@ import { gruCell, lstmCell, type LstmState } from '../fused/rnn_cells.ts';
  * of PyTorch's), with the gate blocks in PyTorch's order along the last axis: LSTM i, f, g, o;
  * GRU r, z, n. `bias_ih`, `bias_hh` are `[G·hidden]` as in PyTorch.
  *
- * Per step the LSTM costs a matMul and an add (h·W_hh + the precomputed x·W_ih + biases), the GRU
- * one fused matMul, then the cell update: one fused kernel where the backend has it
- * (nn/fused/rnn_cells.ts), else the LSTM's split and nine element-wise kernels or the GRU's
- * thirteen; the input projection of all steps is a single matMul up front.
+ * The input projection of all steps is a single matMul up front. Where the backend has the fused
+ * sequence kernels (nn/fused/rnn_sequences.ts: libtorch) the whole time loop is one kernel forward
+ * and one backward; elsewhere each step costs a matMul and an add (h·W_hh + the precomputed
+ * x·W_ih + biases; the GRU one fused matMul) plus the cell update (nn/fused/rnn_cells.ts: the
+ * LSTM's split and nine element-wise kernels, the GRU's thirteen). The single-step cells
+ * (LSTMCell.step, GRUCell.step) use the fused cell kernel.
  */
 
 export type { LstmState };
@@ -111,13 +114,9 @@ export class LSTM extends LSTMCell implements SequenceLayer {
     this.checkInput(x, 3);
     return tf.tidy(() => {
       const b = x.shape[0];
-      let s: LstmState = { h: initial?.h ?? this.zeros(b), c: initial?.c ?? this.zeros(b) };
-      const hs: tf.Tensor2D[] = [];
-      for (const xw of tf.unstack(this.projectSequence(x, true), 1) as tf.Tensor2D[]) {
-        s = this.cellFromProjection(xw, s);
-        hs.push(s.h);
-      }
-      return { output: tf.stack(hs, 1) as tf.Tensor3D, h: s.h, c: s.c };
+      const r = lstmSequence(this.projectSequence(x, true), initial?.h ?? this.zeros(b), initial?.c ?? this.zeros(b),
+        this.weightHh as tf.Tensor2D);
+      return { output: r.hs, h: r.h, c: r.c as tf.Tensor2D };
     });
   }
 }
@@ -150,13 +149,9 @@ export class GRU extends GRUCell implements SequenceLayer {
   forward(x: tf.Tensor3D, initial?: { h: tf.Tensor2D }): SequenceOutput {
     this.checkInput(x, 3);
     return tf.tidy(() => {
-      let h = initial?.h ?? this.zeros(x.shape[0]);
-      const hs: tf.Tensor2D[] = [];
-      for (const xp of tf.unstack(this.projectSequence(x, false), 1) as tf.Tensor2D[]) {
-        h = this.cellFromProjection(xp, h);
-        hs.push(h);
-      }
-      return { output: tf.stack(hs, 1) as tf.Tensor3D, h };
+      const r = gruSequence(this.projectSequence(x, false), initial?.h ?? this.zeros(x.shape[0]), this.weightHh as tf.Tensor2D,
+        this.biasHh as tf.Tensor1D | null);
+      return { output: r.hs, h: r.h };
     });
   }
 }

@@ -78,6 +78,10 @@ export interface NativeTorch {
   lstmCellGrad(dh: H, dc: H, act: H, c: H, cNext: H): H[];
   gruCell(xp: H, hp: H, h: H): H[];
   gruCellGrad(dy: H, act: H, hp: H, h: H): H[];
+  lstmSequence(xp: H, h0: H, c0: H, wh: H): H[];
+  lstmSequenceGrad(dhs: H, dhT: H, dcT: H, acts: H, cs: H, hs: H, h0: H, wh: H): H[];
+  gruSequence(xp: H, h0: H, wh: H, bh: H): H[];
+  gruSequenceGrad(dhs: H, dhT: H, acts: H, hps: H, hs: H, h0: H, wh: H): H[];
   silu(x: H): H;
   siluGrad(dy: H, x: H): H;
 }

@@ -220,6 +220,142 @@ UT_FN(GruCellGrad) {
   UT_CATCH
 }
 
+// Whole sequences: the time loop runs here, so a T-step layer is one kernel forward and one
+// backward instead of a dozen per step, and the recurrent weight's gradient is one matrix product
+// over all steps instead of T products and T-1 accumulating adds. Batch-first like the layers.
+
+// lstmSequence(xp [B,T,4H] = x W_ih + biases, h0 [B,H], c0 [B,H], wh [H,4H])
+//   -> [hs [B,T,H], hT, cT, acts [T,B,4H] (activated gates), cs [T+1,B,H] (c0, c1, ..., cT)]
+UT_FN(LstmSequence) {
+  UT_TRY
+  Args a(env, info, 4);
+  at::Tensor xp = f32(a.t(0)), h0 = f32(a.t(1)), c0 = f32(a.t(2)), wh = f32(a.t(3));
+  int64_t B = xp.size(0), T = xp.size(1), H = h0.size(1);
+  if (xp.size(2) != 4 * H || wh.size(0) != H || wh.size(1) != 4 * H) throw std::runtime_error("lstmSequence: shapes do not match");
+  at::Tensor acts = at::empty({T, B, 4 * H}, xp.options()), cs = at::empty({T + 1, B, H}, xp.options());
+  at::Tensor hs = at::empty({B, T, H}, xp.options());
+  cs[0].copy_(c0);
+  at::Tensor h = h0;
+  for (int64_t t = 0; t < T; t++) {
+    at::Tensor gates = at::addmm(xp.select(1, t), h, wh);
+    at::Tensor act = acts[t];
+    at::sigmoid_out(act, gates);
+    at::Tensor gb = act.narrow(1, 2 * H, H);
+    at::tanh_out(gb, gates.narrow(1, 2 * H, H));
+    at::Tensor cn = cs[t + 1];
+    at::mul_out(cn, act.narrow(1, H, H), cs[t]);
+    cn.addcmul_(act.narrow(1, 0, H), gb);
+    at::Tensor ht = hs.select(1, t);
+    at::mul_out(ht, act.narrow(1, 3 * H, H), at::tanh(cn));
+    h = ht;
+  }
+  return retMany(env, {hs, hs.select(1, T - 1), cs[T], acts, cs});
+  UT_CATCH
+}
+
+// lstmSequenceGrad(dhs, dhT, dcT, acts, cs, hs, h0, wh) -> [dxp [B,T,4H], dh0, dc0, dwh [H,4H]]
+UT_FN(LstmSequenceGrad) {
+  UT_TRY
+  Args a(env, info, 8);
+  at::Tensor dhs = f32(a.t(0)), acts = f32(a.t(3)), cs = f32(a.t(4)), hs = f32(a.t(5)), h0 = f32(a.t(6)), wh = f32(a.t(7));
+  int64_t T = acts.size(0), B = acts.size(1), H = h0.size(1);
+  at::Tensor dgAll = at::empty({T, B, 4 * H}, acts.options());
+  at::Tensor dh = f32(a.t(1)).clone(), dc = f32(a.t(2)).clone();
+  at::Tensor whT = wh.t();
+  for (int64_t t = T - 1; t >= 0; t--) {
+    dh.add_(dhs.select(1, t));
+    at::Tensor tc = at::tanh(cs[t + 1]);
+    at::Tensor act = acts[t], cPrev = cs[t], dg = dgAll[t];
+    const float *ap = act.data_ptr<float>(), *cp = cPrev.data_ptr<float>(), *tcp = tc.data_ptr<float>();
+    const float* dhp = dh.data_ptr<float>();
+    float *dgp = dg.data_ptr<float>(), *dcp = dc.data_ptr<float>();
+    for (int64_t b = 0; b < B; b++) {
+      const float* ar = ap + b * 4 * H;
+      float* dgr = dgp + b * 4 * H;
+      for (int64_t j = 0; j < H; j++) {
+        int64_t k = b * H + j;
+        float ig = ar[j], fg = ar[H + j], gg = ar[2 * H + j], og = ar[3 * H + j], th = tcp[k];
+        float dcn = dcp[k] + dhp[k] * og * (1.0f - th * th);
+        dgr[j] = dcn * gg * ig * (1.0f - ig);
+        dgr[H + j] = dcn * cp[k] * fg * (1.0f - fg);
+        dgr[2 * H + j] = dcn * ig * (1.0f - gg * gg);
+        dgr[3 * H + j] = dhp[k] * th * og * (1.0f - og);
+        dcp[k] = dcn * fg;
+      }
+    }
+    dh = at::mm(dg, whT);
+  }
+  // h_{t-1} for every step, [T*B, H], then one product for the recurrent weight's gradient.
+  at::Tensor hPrev = at::cat({h0.unsqueeze(0), hs.narrow(1, 0, T - 1).permute({1, 0, 2})}, 0).reshape({T * B, H});
+  at::Tensor dwh = at::mm(hPrev.t(), dgAll.reshape({T * B, 4 * H}));
+  return retMany(env, {dgAll.permute({1, 0, 2}).contiguous(), dh, dc, dwh});
+  UT_CATCH
+}
+
+// gruSequence(xp [B,T,3H] = x W_ih + b_ih, h0 [B,H], wh [H,3H], bh [3H])
+//   -> [hs [B,T,H], hT, acts [T,B,3H] (r, z, n), hps [T,B,3H] (h W_hh + b_hh per step)]
+UT_FN(GruSequence) {
+  UT_TRY
+  Args a(env, info, 4);
+  at::Tensor xp = f32(a.t(0)), h0 = f32(a.t(1)), wh = f32(a.t(2)), bh = f32(a.t(3));
+  int64_t B = xp.size(0), T = xp.size(1), H = h0.size(1);
+  if (xp.size(2) != 3 * H || wh.size(0) != H || wh.size(1) != 3 * H || bh.numel() != 3 * H)
+    throw std::runtime_error("gruSequence: shapes do not match");
+  at::Tensor acts = at::empty({T, B, 3 * H}, xp.options()), hps = at::empty({T, B, 3 * H}, xp.options());
+  at::Tensor hs = at::empty({B, T, H}, xp.options());
+  at::Tensor h = h0;
+  for (int64_t t = 0; t < T; t++) {
+    at::Tensor hp = hps[t], act = acts[t], xt = xp.select(1, t);
+    at::addmm_out(hp, bh, h, wh);
+    at::Tensor rz = act.narrow(1, 0, 2 * H), n = act.narrow(1, 2 * H, H);
+    at::sigmoid_out(rz, xt.narrow(1, 0, 2 * H) + hp.narrow(1, 0, 2 * H));
+    at::tanh_out(n, xt.narrow(1, 2 * H, H) + act.narrow(1, 0, H) * hp.narrow(1, 2 * H, H));
+    at::Tensor ht = hs.select(1, t);
+    ht.copy_((h - n).mul_(act.narrow(1, H, H)).add_(n));
+    h = ht;
+  }
+  return retMany(env, {hs, hs.select(1, T - 1), acts, hps});
+  UT_CATCH
+}
+
+// gruSequenceGrad(dhs, dhT, acts, hps, hs, h0, wh) -> [dxp [B,T,3H], dh0, dwh [H,3H], dbh [3H]]
+UT_FN(GruSequenceGrad) {
+  UT_TRY
+  Args a(env, info, 7);
+  at::Tensor dhs = f32(a.t(0)), acts = f32(a.t(2)), hps = f32(a.t(3)), hs = f32(a.t(4)), h0 = f32(a.t(5)), wh = f32(a.t(6));
+  int64_t T = acts.size(0), B = acts.size(1), H = h0.size(1);
+  at::Tensor dxAll = at::empty({T, B, 3 * H}, acts.options()), dhpAll = at::empty({T, B, 3 * H}, acts.options());
+  at::Tensor dh = f32(a.t(1)).clone();
+  at::Tensor whT = wh.t();
+  for (int64_t t = T - 1; t >= 0; t--) {
+    dh.add_(dhs.select(1, t));
+    at::Tensor hPrev = (t == 0 ? h0 : hs.select(1, t - 1)).contiguous();
+    at::Tensor dDirect = at::empty_like(dh);
+    const float *ap = acts[t].data_ptr<float>(), *hpp = hps[t].data_ptr<float>(), *hh = hPrev.data_ptr<float>();
+    const float* d2 = dh.data_ptr<float>();
+    float *dxo = dxAll[t].data_ptr<float>(), *dho = dhpAll[t].data_ptr<float>(), *ddp = dDirect.data_ptr<float>();
+    for (int64_t b = 0; b < B; b++) {
+      const float *ar = ap + b * 3 * H, *hr = hpp + b * 3 * H;
+      float *dx = dxo + b * 3 * H, *dhr = dho + b * 3 * H;
+      for (int64_t j = 0; j < H; j++) {
+        int64_t k = b * H + j;
+        float r = ar[j], z = ar[H + j], n = ar[2 * H + j], d = d2[k];
+        float dn = d * (1.0f - z) * (1.0f - n * n);
+        float dz = d * (hh[k] - n) * z * (1.0f - z);
+        float dr = dn * hr[2 * H + j] * r * (1.0f - r);
+        dx[j] = dr; dx[H + j] = dz; dx[2 * H + j] = dn;
+        dhr[j] = dr; dhr[H + j] = dz; dhr[2 * H + j] = dn * r;
+        ddp[k] = d * z;
+      }
+    }
+    dh = at::addmm(dDirect, dhpAll[t], whT);
+  }
+  at::Tensor hPrev = at::cat({h0.unsqueeze(0), hs.narrow(1, 0, T - 1).permute({1, 0, 2})}, 0).reshape({T * B, H});
+  at::Tensor dhpFlat = dhpAll.reshape({T * B, 3 * H});
+  return retMany(env, {dxAll.permute({1, 0, 2}).contiguous(), dh, at::mm(hPrev.t(), dhpFlat), dhpFlat.sum(0)});
+  UT_CATCH
+}
+
 // silu(x) -> x*sigmoid(x);  siluGrad(dy, x) -> dy * s * (1 + x*(1-s)), s = sigmoid(x)
 UT_FN(Silu) {
   UT_TRY
@@ -243,6 +379,10 @@ void registerFused(napi_env env, napi_value exports) {
   defineFn(env, exports, "lstmCellGrad", LstmCellGrad);
   defineFn(env, exports, "gruCell", GruCell);
   defineFn(env, exports, "gruCellGrad", GruCellGrad);
+  defineFn(env, exports, "lstmSequence", LstmSequence);
+  defineFn(env, exports, "lstmSequenceGrad", LstmSequenceGrad);
+  defineFn(env, exports, "gruSequence", GruSequence);
+  defineFn(env, exports, "gruSequenceGrad", GruSequenceGrad);
   defineFn(env, exports, "silu", Silu);
   defineFn(env, exports, "siluGrad", SiluGrad);
 }

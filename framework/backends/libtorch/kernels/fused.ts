@@ -26,6 +26,22 @@ export const fusedKernels: KernelTable = {
     const h = (k: string) => b.h(input(inputs, k));
     return b.outMany(b.native.gruCellGrad(h('dy'), h('act'), h('hp'), h('h')));
   },
+  [FUSED.lstmSequence]: (inputs, b) => {
+    const h = (k: string) => b.h(input(inputs, k));
+    return b.outMany(b.native.lstmSequence(h('xp'), h('h0'), h('c0'), h('wh')));
+  },
+  [FUSED.lstmSequenceGrad]: (inputs, b) => {
+    const h = (k: string) => b.h(input(inputs, k));
+    return b.outMany(b.native.lstmSequenceGrad(h('dhs'), h('dhT'), h('dcT'), h('acts'), h('cs'), h('hs'), h('h0'), h('wh')));
+  },
+  [FUSED.gruSequence]: (inputs, b) => {
+    const h = (k: string) => b.h(input(inputs, k));
+    return b.outMany(b.native.gruSequence(h('xp'), h('h0'), h('wh'), h('bh')));
+  },
+  [FUSED.gruSequenceGrad]: (inputs, b) => {
+    const h = (k: string) => b.h(input(inputs, k));
+    return b.outMany(b.native.gruSequenceGrad(h('dhs'), h('dhT'), h('acts'), h('hps'), h('hs'), h('h0'), h('wh')));
+  },
   [FUSED.silu]: (inputs, b) => b.out(b.native.silu(b.h(input(inputs, 'x')))),
   [FUSED.siluGrad]: (inputs, b) => b.out(b.native.siluGrad(b.h(input(inputs, 'dy')), b.h(input(inputs, 'x')))),
 };
