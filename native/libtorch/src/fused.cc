@@ -117,28 +117,80 @@ UT_FN(GroupNormGrad) {
 }
 
 // The recurrent cells evaluate their sigmoids and tanhs with ATen's vectorised kernels over whole
-// gate blocks and return the activated gates, which the gradient kernels take back, so the
-// backward passes are plain arithmetic loops.
+// gate blocks and keep the activated gates, which the gradients take back, so the backward passes
+// are plain arithmetic loops. The step helpers serve both the single-cell kernels and the
+// whole-sequence kernels.
+
+// One LSTM step: act <- (sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)) of gates [B,4H];
+// cNext <- f*c + i*g; hOut <- o*tanh(cNext). act, cNext and hOut are preallocated (may be views).
+static void lstmStep(const at::Tensor& gates, const at::Tensor& c, at::Tensor& act, at::Tensor& cNext, at::Tensor& hOut, int64_t H) {
+  at::sigmoid_out(act, gates);
+  at::Tensor gb = act.narrow(1, 2 * H, H);
+  at::tanh_out(gb, gates.narrow(1, 2 * H, H));
+  at::mul_out(cNext, act.narrow(1, H, H), c);
+  cNext.addcmul_(act.narrow(1, 0, H), gb);
+  at::mul_out(hOut, act.narrow(1, 3 * H, H), at::tanh(cNext));
+}
+
+// One LSTM step backward over contiguous [B,*] rows: dg <- dgates; dc (in: dL/dc', out: dL/dc).
+static void lstmStepGrad(int64_t B, int64_t H, const float* act, const float* c, const float* tc, const float* dh, float* dc, float* dg) {
+  for (int64_t b = 0; b < B; b++) {
+    const float* ar = act + b * 4 * H;
+    float* dgr = dg + b * 4 * H;
+    for (int64_t j = 0; j < H; j++) {
+      int64_t k = b * H + j;
+      float ig = ar[j], fg = ar[H + j], gg = ar[2 * H + j], og = ar[3 * H + j], th = tc[k];
+      float dcn = dc[k] + dh[k] * og * (1.0f - th * th);
+      dgr[j] = dcn * gg * ig * (1.0f - ig);
+      dgr[H + j] = dcn * c[k] * fg * (1.0f - fg);
+      dgr[2 * H + j] = dcn * ig * (1.0f - gg * gg);
+      dgr[3 * H + j] = dh[k] * th * og * (1.0f - og);
+      dc[k] = dcn * fg;
+    }
+  }
+}
+
+// One GRU step: act <- (r, z, n) with r = sigmoid(xr+hr), z = sigmoid(xz+hz), n = tanh(xn + r*hn);
+// hOut <- n + z*(h - n). xt = x W_ih + b_ih and hp = h W_hh + b_hh, both [B,3H].
+static void gruStep(const at::Tensor& xt, const at::Tensor& hp, const at::Tensor& h, at::Tensor& act, at::Tensor& hOut, int64_t H) {
+  at::Tensor rz = act.narrow(1, 0, 2 * H), n = act.narrow(1, 2 * H, H);
+  at::sigmoid_out(rz, xt.narrow(1, 0, 2 * H) + hp.narrow(1, 0, 2 * H));
+  at::tanh_out(n, xt.narrow(1, 2 * H, H) + act.narrow(1, 0, H) * hp.narrow(1, 2 * H, H));
+  hOut.copy_((h - n).mul_(act.narrow(1, H, H)).add_(n));
+}
+
+// One GRU step backward over contiguous rows: dx <- dL/dxt, dhp <- dL/dhp, dDirect <- dL/dh through
+// the z*(h - n) path only (the caller adds dhp W_hh^T).
+static void gruStepGrad(int64_t B, int64_t H, const float* act, const float* hp, const float* h, const float* dh,
+                        float* dx, float* dhp, float* dDirect) {
+  for (int64_t b = 0; b < B; b++) {
+    const float *ar = act + b * 3 * H, *hr = hp + b * 3 * H;
+    float *dxr = dx + b * 3 * H, *dhr = dhp + b * 3 * H;
+    for (int64_t j = 0; j < H; j++) {
+      int64_t k = b * H + j;
+      float r = ar[j], z = ar[H + j], n = ar[2 * H + j], d = dh[k];
+      float dn = d * (1.0f - z) * (1.0f - n * n);   // through tanh
+      float dz = d * (h[k] - n) * z * (1.0f - z);
+      float dr = dn * hr[2 * H + j] * r * (1.0f - r);
+      dxr[j] = dr; dxr[H + j] = dz; dxr[2 * H + j] = dn;
+      dhr[j] = dr; dhr[H + j] = dz; dhr[2 * H + j] = dn * r;
+      dDirect[k] = d * z;
+    }
+  }
+}
+
+static const float* cptr(const at::Tensor& t) { return t.data_ptr<float>(); }
+static float* mptr(at::Tensor& t) { return t.data_ptr<float>(); }
 
 // lstmCell(gates [B,4H] in PyTorch's i,f,g,o order, c [B,H]) -> [h', c', act [B,4H]]
-//   act = (sigmoid(i), sigmoid(f), tanh(g), sigmoid(o));  c' = f*c + i*g;  h' = o*tanh(c')
 UT_FN(LstmCell) {
   UT_TRY
   Args a(env, info, 2);
   at::Tensor gates = f32(a.t(0)), c = f32(a.t(1));
   int64_t B = c.size(0), H = c.size(1);
   if (gates.numel() != B * 4 * H) throw std::runtime_error("lstmCell: gates must be [B, 4H]");
-  at::Tensor act = at::sigmoid(gates.reshape({B, 4 * H}));
-  // tanh(g) from the raw gate, not from sigmoid(g): overwrite the g block.
-  act.narrow(1, 2 * H, H).copy_(at::tanh(gates.reshape({B, 4 * H}).narrow(1, 2 * H, H)));
-  at::Tensor c2 = at::empty_like(c);
-  const float *ap = act.data_ptr<float>(), *cp = c.data_ptr<float>();
-  float* c2p = c2.data_ptr<float>();
-  for (int64_t b = 0; b < B; b++) {
-    const float* ar = ap + b * 4 * H;
-    for (int64_t j = 0; j < H; j++) c2p[b * H + j] = ar[H + j] * cp[b * H + j] + ar[j] * ar[2 * H + j];
-  }
-  at::Tensor h2 = at::tanh(c2).mul_(act.narrow(1, 3 * H, H));
+  at::Tensor act = at::empty({B, 4 * H}, c.options()), c2 = at::empty_like(c), h2 = at::empty_like(c);
+  lstmStep(gates.reshape({B, 4 * H}), c, act, c2, h2, H);
   return retMany(env, {h2, c2, act});
   UT_CATCH
 }
@@ -147,48 +199,23 @@ UT_FN(LstmCell) {
 UT_FN(LstmCellGrad) {
   UT_TRY
   Args a(env, info, 5);
-  at::Tensor dh = f32(a.t(0)), dc2 = f32(a.t(1)), act = f32(a.t(2)), c = f32(a.t(3));
-  at::Tensor tc = at::tanh(f32(a.t(4)));
-  int64_t B = c.size(0), H = c.size(1);
-  at::Tensor dg = at::empty_like(act), dc = at::empty_like(c);
-  const float *dhp = dh.data_ptr<float>(), *dc2p = dc2.data_ptr<float>(), *ap = act.data_ptr<float>();
-  const float *cp = c.data_ptr<float>(), *tcp = tc.data_ptr<float>();
-  float *dgp = dg.data_ptr<float>(), *dcp = dc.data_ptr<float>();
-  for (int64_t b = 0; b < B; b++) {
-    const float* ar = ap + b * 4 * H;
-    float* dgr = dgp + b * 4 * H;
-    for (int64_t j = 0; j < H; j++) {
-      int64_t k = b * H + j;
-      float ig = ar[j], fg = ar[H + j], gg = ar[2 * H + j], og = ar[3 * H + j], t = tcp[k];
-      float dcn = dc2p[k] + dhp[k] * og * (1.0f - t * t);
-      dgr[j] = dcn * gg * ig * (1.0f - ig);
-      dgr[H + j] = dcn * cp[k] * fg * (1.0f - fg);
-      dgr[2 * H + j] = dcn * ig * (1.0f - gg * gg);
-      dgr[3 * H + j] = dhp[k] * t * og * (1.0f - og);
-      dcp[k] = dcn * fg;
-    }
-  }
+  at::Tensor dh = f32(a.t(0)), act = f32(a.t(2)), c = f32(a.t(3));
+  at::Tensor dc = f32(a.t(1)).clone(), tc = at::tanh(f32(a.t(4)));
+  at::Tensor dg = at::empty_like(act);
+  lstmStepGrad(c.size(0), c.size(1), cptr(act), cptr(c), cptr(tc), cptr(dh), mptr(dc), mptr(dg));
   return retMany(env, {dg, dc});
   UT_CATCH
 }
 
 // gruCell(xp [B,3H], hp [B,3H], h [B,H]) -> [h', act [B,3H] = (r, z, n)]
-//   (xp = x W_ih + b_ih, hp = h W_hh + b_hh, r,z,n blocks)
-//   r = sigmoid(xr+hr), z = sigmoid(xz+hz), n = tanh(xn + r*hn), h' = n + z*(h - n)
 UT_FN(GruCell) {
   UT_TRY
   Args a(env, info, 3);
   at::Tensor xp = f32(a.t(0)), hp = f32(a.t(1)), h = f32(a.t(2));
   int64_t B = h.size(0), H = h.size(1);
   if (xp.numel() != B * 3 * H || hp.numel() != B * 3 * H) throw std::runtime_error("gruCell: projections must be [B, 3H]");
-  xp = xp.reshape({B, 3 * H});
-  hp = hp.reshape({B, 3 * H});
-  at::Tensor act = at::empty({B, 3 * H}, xp.options());
-  at::Tensor rz = act.narrow(1, 0, 2 * H), nb = act.narrow(1, 2 * H, H);
-  at::sigmoid_out(rz, xp.narrow(1, 0, 2 * H) + hp.narrow(1, 0, 2 * H));
-  at::tanh_out(nb, xp.narrow(1, 2 * H, H) + act.narrow(1, 0, H) * hp.narrow(1, 2 * H, H));
-  at::Tensor n = act.narrow(1, 2 * H, H), z = act.narrow(1, H, H);
-  at::Tensor h2 = n + z * (h - n);
+  at::Tensor act = at::empty({B, 3 * H}, xp.options()), h2 = at::empty_like(h);
+  gruStep(xp.reshape({B, 3 * H}), hp.reshape({B, 3 * H}), h, act, h2, H);
   return retMany(env, {h2, act});
   UT_CATCH
 }
@@ -198,24 +225,8 @@ UT_FN(GruCellGrad) {
   UT_TRY
   Args a(env, info, 4);
   at::Tensor dh2 = f32(a.t(0)), act = f32(a.t(1)), hp = f32(a.t(2)), h = f32(a.t(3));
-  int64_t B = h.size(0), H = h.size(1);
   at::Tensor dxp = at::empty_like(act), dhp = at::empty_like(act), dh = at::empty_like(h);
-  const float *d2 = dh2.data_ptr<float>(), *ap = act.data_ptr<float>(), *hpp = hp.data_ptr<float>(), *hh = h.data_ptr<float>();
-  float *dxo = dxp.data_ptr<float>(), *dho = dhp.data_ptr<float>(), *dhh = dh.data_ptr<float>();
-  for (int64_t b = 0; b < B; b++) {
-    const float *ar = ap + b * 3 * H, *hr = hpp + b * 3 * H;
-    float *dx = dxo + b * 3 * H, *dhr = dho + b * 3 * H;
-    for (int64_t j = 0; j < H; j++) {
-      int64_t k = b * H + j;
-      float r = ar[j], z = ar[H + j], n = ar[2 * H + j], d = d2[k];
-      float dn = d * (1.0f - z) * (1.0f - n * n);   // through tanh
-      float dz = d * (hh[k] - n) * z * (1.0f - z);
-      float dr = dn * hr[2 * H + j] * r * (1.0f - r);
-      dx[j] = dr; dx[H + j] = dz; dx[2 * H + j] = dn;
-      dhr[j] = dr; dhr[H + j] = dz; dhr[2 * H + j] = dn * r;
-      dhh[k] = d * z;
-    }
-  }
+  gruStepGrad(h.size(0), h.size(1), cptr(act), cptr(hp), cptr(h), cptr(dh2), mptr(dxp), mptr(dhp), mptr(dh));
   return retMany(env, {dxp, dhp, dh});
   UT_CATCH
 }
@@ -223,6 +234,12 @@ UT_FN(GruCellGrad) {
 // Whole sequences: the time loop runs here, so a T-step layer is one kernel forward and one
 // backward instead of a dozen per step, and the recurrent weight's gradient is one matrix product
 // over all steps instead of T products and T-1 accumulating adds. Batch-first like the layers.
+
+// h_{t-1} for every step as [T*B, H] (h0, then hs[:, 0..T-2]).
+static at::Tensor previousStates(const at::Tensor& h0, const at::Tensor& hs) {
+  int64_t B = hs.size(0), T = hs.size(1), H = hs.size(2);
+  return at::cat({h0.unsqueeze(0), hs.narrow(1, 0, T - 1).permute({1, 0, 2})}, 0).reshape({T * B, H});
+}
 
 // lstmSequence(xp [B,T,4H] = x W_ih + biases, h0 [B,H], c0 [B,H], wh [H,4H])
 //   -> [hs [B,T,H], hT, cT, acts [T,B,4H] (activated gates), cs [T+1,B,H] (c0, c1, ..., cT)]
@@ -237,16 +254,8 @@ UT_FN(LstmSequence) {
   cs[0].copy_(c0);
   at::Tensor h = h0;
   for (int64_t t = 0; t < T; t++) {
-    at::Tensor gates = at::addmm(xp.select(1, t), h, wh);
-    at::Tensor act = acts[t];
-    at::sigmoid_out(act, gates);
-    at::Tensor gb = act.narrow(1, 2 * H, H);
-    at::tanh_out(gb, gates.narrow(1, 2 * H, H));
-    at::Tensor cn = cs[t + 1];
-    at::mul_out(cn, act.narrow(1, H, H), cs[t]);
-    cn.addcmul_(act.narrow(1, 0, H), gb);
-    at::Tensor ht = hs.select(1, t);
-    at::mul_out(ht, act.narrow(1, 3 * H, H), at::tanh(cn));
+    at::Tensor act = acts[t], cn = cs[t + 1], ht = hs.select(1, t);
+    lstmStep(at::addmm(xp.select(1, t), h, wh), cs[t], act, cn, ht, H);
     h = ht;
   }
   return retMany(env, {hs, hs.select(1, T - 1), cs[T], acts, cs});
@@ -264,30 +273,11 @@ UT_FN(LstmSequenceGrad) {
   at::Tensor whT = wh.t();
   for (int64_t t = T - 1; t >= 0; t--) {
     dh.add_(dhs.select(1, t));
-    at::Tensor tc = at::tanh(cs[t + 1]);
-    at::Tensor act = acts[t], cPrev = cs[t], dg = dgAll[t];
-    const float *ap = act.data_ptr<float>(), *cp = cPrev.data_ptr<float>(), *tcp = tc.data_ptr<float>();
-    const float* dhp = dh.data_ptr<float>();
-    float *dgp = dg.data_ptr<float>(), *dcp = dc.data_ptr<float>();
-    for (int64_t b = 0; b < B; b++) {
-      const float* ar = ap + b * 4 * H;
-      float* dgr = dgp + b * 4 * H;
-      for (int64_t j = 0; j < H; j++) {
-        int64_t k = b * H + j;
-        float ig = ar[j], fg = ar[H + j], gg = ar[2 * H + j], og = ar[3 * H + j], th = tcp[k];
-        float dcn = dcp[k] + dhp[k] * og * (1.0f - th * th);
-        dgr[j] = dcn * gg * ig * (1.0f - ig);
-        dgr[H + j] = dcn * cp[k] * fg * (1.0f - fg);
-        dgr[2 * H + j] = dcn * ig * (1.0f - gg * gg);
-        dgr[3 * H + j] = dhp[k] * th * og * (1.0f - og);
-        dcp[k] = dcn * fg;
-      }
-    }
+    at::Tensor tc = at::tanh(cs[t + 1]), dg = dgAll[t];
+    lstmStepGrad(B, H, cptr(acts[t]), cptr(cs[t]), cptr(tc), cptr(dh), mptr(dc), mptr(dg));
     dh = at::mm(dg, whT);
   }
-  // h_{t-1} for every step, [T*B, H], then one product for the recurrent weight's gradient.
-  at::Tensor hPrev = at::cat({h0.unsqueeze(0), hs.narrow(1, 0, T - 1).permute({1, 0, 2})}, 0).reshape({T * B, H});
-  at::Tensor dwh = at::mm(hPrev.t(), dgAll.reshape({T * B, 4 * H}));
+  at::Tensor dwh = at::mm(previousStates(h0, hs).t(), dgAll.reshape({T * B, 4 * H}));
   return retMany(env, {dgAll.permute({1, 0, 2}).contiguous(), dh, dc, dwh});
   UT_CATCH
 }
@@ -305,13 +295,9 @@ UT_FN(GruSequence) {
   at::Tensor hs = at::empty({B, T, H}, xp.options());
   at::Tensor h = h0;
   for (int64_t t = 0; t < T; t++) {
-    at::Tensor hp = hps[t], act = acts[t], xt = xp.select(1, t);
+    at::Tensor hp = hps[t], act = acts[t], ht = hs.select(1, t);
     at::addmm_out(hp, bh, h, wh);
-    at::Tensor rz = act.narrow(1, 0, 2 * H), n = act.narrow(1, 2 * H, H);
-    at::sigmoid_out(rz, xt.narrow(1, 0, 2 * H) + hp.narrow(1, 0, 2 * H));
-    at::tanh_out(n, xt.narrow(1, 2 * H, H) + act.narrow(1, 0, H) * hp.narrow(1, 2 * H, H));
-    at::Tensor ht = hs.select(1, t);
-    ht.copy_((h - n).mul_(act.narrow(1, H, H)).add_(n));
+    gruStep(xp.select(1, t), hp, h, act, ht, H);
     h = ht;
   }
   return retMany(env, {hs, hs.select(1, T - 1), acts, hps});
@@ -330,29 +316,12 @@ UT_FN(GruSequenceGrad) {
   for (int64_t t = T - 1; t >= 0; t--) {
     dh.add_(dhs.select(1, t));
     at::Tensor hPrev = (t == 0 ? h0 : hs.select(1, t - 1)).contiguous();
-    at::Tensor dDirect = at::empty_like(dh);
-    const float *ap = acts[t].data_ptr<float>(), *hpp = hps[t].data_ptr<float>(), *hh = hPrev.data_ptr<float>();
-    const float* d2 = dh.data_ptr<float>();
-    float *dxo = dxAll[t].data_ptr<float>(), *dho = dhpAll[t].data_ptr<float>(), *ddp = dDirect.data_ptr<float>();
-    for (int64_t b = 0; b < B; b++) {
-      const float *ar = ap + b * 3 * H, *hr = hpp + b * 3 * H;
-      float *dx = dxo + b * 3 * H, *dhr = dho + b * 3 * H;
-      for (int64_t j = 0; j < H; j++) {
-        int64_t k = b * H + j;
-        float r = ar[j], z = ar[H + j], n = ar[2 * H + j], d = d2[k];
-        float dn = d * (1.0f - z) * (1.0f - n * n);
-        float dz = d * (hh[k] - n) * z * (1.0f - z);
-        float dr = dn * hr[2 * H + j] * r * (1.0f - r);
-        dx[j] = dr; dx[H + j] = dz; dx[2 * H + j] = dn;
-        dhr[j] = dr; dhr[H + j] = dz; dhr[2 * H + j] = dn * r;
-        ddp[k] = d * z;
-      }
-    }
-    dh = at::addmm(dDirect, dhpAll[t], whT);
+    at::Tensor dDirect = at::empty_like(dh), dx = dxAll[t], dhp = dhpAll[t];
+    gruStepGrad(B, H, cptr(acts[t]), cptr(hps[t]), cptr(hPrev), cptr(dh), mptr(dx), mptr(dhp), mptr(dDirect));
+    dh = at::addmm(dDirect, dhp, whT);
   }
-  at::Tensor hPrev = at::cat({h0.unsqueeze(0), hs.narrow(1, 0, T - 1).permute({1, 0, 2})}, 0).reshape({T * B, H});
   at::Tensor dhpFlat = dhpAll.reshape({T * B, 3 * H});
-  return retMany(env, {dxAll.permute({1, 0, 2}).contiguous(), dh, at::mm(hPrev.t(), dhpFlat), dhpFlat.sum(0)});
+  return retMany(env, {dxAll.permute({1, 0, 2}).contiguous(), dh, at::mm(previousStates(h0, hs).t(), dhpFlat), dhpFlat.sum(0)});
   UT_CATCH
 }
 
