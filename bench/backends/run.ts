@@ -4,7 +4,8 @@
  * Prints ms/step and the ratio to PyTorch, and writes bench/results.json
  * (bench/results.smoke.json with --smoke, which runs 1 timed step of each for CI).
  *
- * Usage: npx tsx bench/backends/run.ts [--smoke] [--steps N] [--backends pytorch,libtorch,wasm,cpu]
+ * Usage: npx tsx bench/backends/run.ts [--smoke] [--steps N] [--backends pytorch,libtorch,wasm,cpu] [--out FILE]
+ * (--out: write the JSON elsewhere, e.g. for partial runs that should not replace bench/results.json)
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -78,7 +79,7 @@ for (const r of rows.filter((r) => r.error)) console.log(`note: ${r.backend} ${r
 const wasmDetail = rows.find((r) => r.backend === 'wasm')?.detail;
 if (wasmDetail) console.log(`note: wasm column = ${String(wasmDetail)}`);
 
-const out = join(root, 'bench', smoke ? 'results.smoke.json' : 'results.json');
+const out = opt('out', join(root, 'bench', smoke ? 'results.smoke.json' : 'results.json'));
 writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), smoke, steps, rows }, null, 2) + '\n');
 console.error(`bench: wrote ${out}`);
 const failed = rows.filter((r) => r.error && (r.backend === 'libtorch' || r.backend === 'pytorch'));

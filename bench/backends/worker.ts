@@ -10,11 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerAllGradients } from '../../framework/backends/tfjs-gradients.ts';
 import { registerLibtorch } from '../../framework/backends/libtorch/index.ts';
-import { Rng } from '../../framework/util/rng.ts';
-import { buildConvAE } from './workloads/conv-ae.ts';
-import { Adam, mse, trainStep, type Params } from './workloads/params.ts';
-import { buildRnn } from './workloads/rnn.ts';
-import { buildUNet, timestepFeatures } from './workloads/unet.ts';
+import { buildWorkload } from './workloads/index.ts';
+import { Adam, trainStep } from './workloads/params.ts';
 
 const arg = (k: string, d: string) => { const i = process.argv.indexOf(`--${k}`); return i >= 0 ? process.argv[i + 1] : d; };
 const backend = arg('backend', 'libtorch');
@@ -43,30 +40,6 @@ async function setup(): Promise<string> {
   return 'tfjs-backend-cpu 4.22';
 }
 
-interface Work { params: Params; loss: () => tf.Scalar; forward: () => tf.Tensor; inputs: tf.Tensor[] }
-
-function workload(name: string): Work {
-  const rng = new Rng(1);
-  if (name === 'ae') {
-    const ae = buildConvAE(3, 64);
-    const x = tf.tensor(rng.fillUniform(new Float32Array(aeBatch * 64 * 64 * 3)), [aeBatch, 64, 64, 3]) as tf.Tensor4D;
-    return { params: ae.params, loss: () => mse(ae.forward(x), x), forward: () => ae.forward(x), inputs: [x] };
-  }
-  if (name === 'lstm' || name === 'gru') {
-    const m = buildRnn(name, 3);
-    const x = tf.tensor(rng.fillUniform(new Float32Array(32 * 8 * 64)), [32, 8, 64]) as tf.Tensor3D;
-    return { params: m.params, loss: () => mse(m.forward(x), x), forward: () => m.forward(x), inputs: [x] };
-  }
-  if (name === 'unet') {
-    const u = buildUNet(3);
-    const x = tf.tensor(rng.fillNormal(new Float32Array(8 * 32 * 32 * 3)), [8, 32, 32, 3]) as tf.Tensor4D;
-    const noise = tf.tensor(rng.fillNormal(new Float32Array(8 * 32 * 32 * 3)), [8, 32, 32, 3]);
-    const t = timestepFeatures(Array.from({ length: 8 }, (_, i) => 10 * i));
-    return { params: u.params, loss: () => mse(u.forward(x, t), noise), forward: () => u.forward(x, t), inputs: [x, noise, t] };
-  }
-  throw new Error(`unknown workload ${name}`);
-}
-
 /** Kernel-call overhead on this backend: tiny Add through tfjs (engine + backend) per call. */
 function kernelOverheadUs(): number {
   const a = tf.scalar(1), b = tf.scalar(2);
@@ -85,7 +58,7 @@ async function main(): Promise<void> {
   for (const name of arg('workloads', 'ae,lstm,gru,unet').split(',')) {
     const res: Record<string, unknown> = { backend, workload: name, detail, steps };
     try {
-      const w = workload(name);
+      const w = buildWorkload(name, aeBatch);
       const opt = new Adam(w.params, 1e-4);
       const t0 = performance.now();
       res.loss0 = trainStep(w.params, opt, w.loss);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UntangleError } from '../../framework/util/errors.ts';
+import { silu as fusedSilu } from './fused/silu.ts';
 import { UnaryModule } from './module.ts';
 
 /**
@@ -21,9 +22,9 @@ export function relu<T extends tf.Tensor>(x: T): T {
   return tf.relu(x);
 }
 
-/** SiLU / swish: x·σ(x). */
+/** SiLU / swish: x·σ(x) (one fused kernel where the backend has it). */
 export function silu<T extends tf.Tensor>(x: T): T {
-  return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
+  return tf.tidy(() => fusedSilu(x));
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UntangleError } from '../../framework/util/errors.ts';
+import { adamStep } from './adam_step.ts';
 import { SlotOptimizer } from './slot_optimizer.ts';
 
 export interface AdamOptions {
@@ -37,19 +38,12 @@ export class Adam extends SlotOptimizer {
   }
 
   protected update(param: tf.Tensor, grad: tf.Tensor, slots: Record<string, tf.Tensor>, lr: number, step: number) {
-    let p = param;
-    let g = grad;
-    if (this.weightDecay !== 0) {
-      if (this.decoupled) p = tf.mul(p, 1 - lr * this.weightDecay);
-      else g = tf.add(g, tf.mul(p, this.weightDecay));
-    }
-    const m = tf.add(tf.mul(slots.m, this.beta1), tf.mul(g, 1 - this.beta1));
-    const v = tf.add(tf.mul(slots.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
-    const bc1 = 1 - this.beta1 ** step;
-    const bc2 = 1 - this.beta2 ** step;
-    const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), this.eps);
-    const next = tf.sub(p, tf.mul(tf.div(m, denom), lr / bc1));
-    return { param: next, slots: { m, v } };
+    const wd = this.weightDecay;
+    const r = adamStep(param, grad, slots.m, slots.v, {
+      lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, step,
+      l2: this.decoupled ? 0 : wd, pScale: this.decoupled && wd !== 0 ? 1 - lr * wd : 1,
+    });
+    return { param: r.param, slots: { m: r.m, v: r.v } };
   }
 }
 

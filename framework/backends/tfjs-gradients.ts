@@ -10,6 +10,7 @@
  */
 import { register } from 'node:module';
 import { getGradient } from '@tensorflow/tfjs-core';
+import { registerFusedGradients } from './fused-gradients.ts';
 
 const HOOKS = `
 export async function resolve(specifier, context, next) {
@@ -30,6 +31,8 @@ export function registerAllGradients(): Promise<void> {
     await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
     // Some gradients (Prod's, for one) call chained tensor methods (x.reshape()).
     await import('@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js');
+    // After tfjs-core's own, so these replace them.
+    registerFusedGradients();
   })();
   return loaded;
 }

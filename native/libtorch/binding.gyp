@@ -8,11 +8,11 @@
   },
   "targets": [{
     "target_name": "untangle_torch",
-    "sources": ["src/core.cc", "src/elementwise.cc", "src/nn.cc", "src/shape.cc"],
+    "sources": ["src/core.cc", "src/elementwise.cc", "src/nn.cc", "src/shape.cc", "src/fused.cc"],
     "include_dirs": ["<(torch_include)", "<(torch_include)/torch/csrc/api/include"],
     "cflags!": ["-fno-exceptions"],
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++14", "-std=gnu++20"],
-    "cflags_cc": ["-std=<(cxx_std)", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter",
+    "cflags_cc": ["-std=<(cxx_std)", "-fexceptions", "-frtti", "-O3", "-fno-math-errno", "-Wno-unused-parameter",
                   "-Wno-deprecated-declarations", "-Wno-unused-variable", "-Wno-cast-function-type"],
     "defines": ["NAPI_VERSION=8", "_GLIBCXX_USE_CXX11_ABI=<(cxx_abi)"],
     "libraries": ["-L<(torch_lib)", "-Wl,-rpath,<(torch_lib)", "-ltorch", "-ltorch_cpu", "-lc10"]

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../framework/util/rng.ts';
+import { adamStep } from '../../../components/optim/adam_step.ts';
 
 export type Params = Record<string, tf.Variable>;
 
@@ -32,7 +33,10 @@ export class ParamBuilder {
   }
 }
 
-/** Adam (PyTorch's update rule, no weight decay) written with tf ops. */
+/**
+ * Adam (PyTorch's update rule, no weight decay) through the optim package's adamStep: one fused
+ * kernel per parameter where the backend has it, plain tf ops elsewhere.
+ */
 export class Adam {
   private t = 0;
   private readonly m = new Map<string, tf.Variable>();
@@ -45,18 +49,15 @@ export class Adam {
   }
   apply(grads: Record<string, tf.Tensor>): void {
     this.t++;
-    const c1 = 1 - this.b1 ** this.t, c2 = 1 - this.b2 ** this.t;
     tf.tidy(() => {
       for (const [k, p] of Object.entries(this.params)) {
         const g = grads[p.name];
         if (!g) continue;
         const m = this.m.get(k)!, v = this.v.get(k)!;
-        const m2 = tf.add(tf.mul(m, this.b1), tf.mul(g, 1 - this.b1));
-        const v2 = tf.add(tf.mul(v, this.b2), tf.mul(tf.square(g), 1 - this.b2));
-        m.assign(m2);
-        v.assign(v2);
-        const denom = tf.add(tf.sqrt(tf.div(v2, c2)), this.eps);
-        p.assign(tf.sub(p, tf.mul(tf.div(m2, denom), this.lr / c1)));
+        const r = adamStep(p, g, m, v, { lr: this.lr, beta1: this.b1, beta2: this.b2, eps: this.eps, step: this.t });
+        m.assign(r.m);
+        v.assign(r.v);
+        p.assign(r.param);
       }
     });
   }

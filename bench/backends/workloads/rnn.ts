@@ -1,10 +1,12 @@
 /**
  * LSTM and GRU sequence models in plain tfjs ops (PyTorch's gate equations and gate order), batch
- * first, followed by a linear read-out applied to every step. Reference sizes from backend.md:
+ * first, followed by a linear read-out applied to every step. The recurrences are the nn package's
+ * lstmSequence/gruSequence (one fused kernel each way where the backend has them). Reference sizes from backend.md:
  * batch 32, T 8, input 64, hidden 256, read-out 64.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../framework/util/rng.ts';
+import { gruSequence, lstmSequence } from '../../../components/nn/fused/rnn_sequences.ts';
 import { ParamBuilder, type Params } from './params.ts';
 
 export interface SeqModel { params: Params; forward(x: tf.Tensor3D): tf.Tensor3D }
@@ -21,28 +23,16 @@ export function buildRnn(cell: 'lstm' | 'gru', seed: number, input = 64, hidden 
   const forward = (x: tf.Tensor3D): tf.Tensor3D => {
     const [b, T] = x.shape;
     // Input projections for all steps at once: one matmul instead of T.
-    const xp = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [b * T, input]), wx), bx), [b, T, gates * hidden]);
-    const steps = tf.unstack(xp, 1);
-    let h: tf.Tensor2D = tf.zeros([b, hidden]);
-    let c: tf.Tensor2D = tf.zeros([b, hidden]);
-    const hs: tf.Tensor2D[] = [];
-    for (let t = 0; t < T; t++) {
-      const hp = tf.add(tf.matMul(h, wh), bh);
-      if (cell === 'lstm') {
-        const [i, f, g, o] = tf.split(tf.add(steps[t], hp), 4, 1);
-        c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
-        h = tf.mul(tf.sigmoid(o), tf.tanh(c));
-      } else {
-        const [xr, xz, xn] = tf.split(steps[t], 3, 1);
-        const [hr, hz, hn] = tf.split(hp, 3, 1);
-        const r = tf.sigmoid(tf.add(xr, hr));
-        const z = tf.sigmoid(tf.add(xz, hz));
-        const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
-        h = tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, h));
-      }
-      hs.push(h);
-    }
-    const out = tf.add(tf.matMul(tf.reshape(tf.stack(hs, 1), [b * T, hidden]), wo), bo);
+    // The LSTM adds b_hh unscaled, so it folds into the input projection (as components/nn's LSTM
+    // does); the GRU's r gate scales its n block of h·W_hh + b_hh, so there it stays per step.
+    const inBias = cell === 'lstm' ? tf.add(bx, bh) : bx;
+    const xp = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [b * T, input]), wx), inBias), [b, T, gates * hidden]);
+    const h0 = tf.zeros([b, hidden]) as tf.Tensor2D;
+    const seq = cell === 'lstm'
+      ? lstmSequence(xp as tf.Tensor3D, h0, tf.zeros([b, hidden]) as tf.Tensor2D, wh as tf.Tensor2D)
+      : gruSequence(xp as tf.Tensor3D, h0, wh as tf.Tensor2D, bh as tf.Tensor1D);
+    const hs = seq.hs;
+    const out = tf.add(tf.matMul(tf.reshape(hs, [b * T, hidden]), wo), bo);
     return tf.reshape(out, [b, T, input]);
   };
   return { params: pb.params, forward };

@@ -2,10 +2,12 @@
  * A small diffusion U-Net denoiser at 32x32 in plain tfjs ops: residual blocks with GroupNorm and
  * SiLU conditioned on a sinusoidal timestep embedding, two down/up levels with skip connections,
  * one self-attention block at 8x8, nearest-neighbour upsampling. The loss is the usual epsilon
- * prediction MSE. bench/backends/torch_ref.py holds the same network in PyTorch.
+ * prediction MSE. GroupNorm and SiLU are the nn package's (fused kernels where the backend has them). bench/backends/torch_ref.py holds the same network in PyTorch.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../framework/util/rng.ts';
+import { groupNorm as fusedGroupNorm } from '../../../components/nn/fused/group_norm.ts';
+import { silu } from '../../../components/nn/fused/silu.ts';
 import { ParamBuilder, type Params } from './params.ts';
 
 export const UNET = { base: 32, groups: 8, temb: 128, image: 32 } as const;
@@ -27,14 +29,8 @@ export function timestepFeatures(ts: number[], dim = 64): tf.Tensor2D {
 }
 
 export function groupNorm(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, groups: number, eps = 1e-5): tf.Tensor4D {
-  const [b, h, w, c] = x.shape;
-  const xg = tf.reshape(x, [b, h, w, groups, c / groups]);
-  const { mean, variance } = tf.moments(xg, [1, 2, 4], true);
-  const y = tf.reshape(tf.div(tf.sub(xg, mean), tf.sqrt(tf.add(variance, eps))), [b, h, w, c]);
-  return tf.add(tf.mul(y, gamma), beta) as tf.Tensor4D;
+  return fusedGroupNorm(x, gamma, beta, groups, eps) as tf.Tensor4D;
 }
-
-const silu = <T extends tf.Tensor>(x: T): T => tf.mul(x, tf.sigmoid(x)) as T;
 
 /** `base` channels (a multiple of 8, for GroupNorm's 8 groups); the image size is set by the input. */
 export function buildUNet(seed: number, base: number = UNET.base): UNet {

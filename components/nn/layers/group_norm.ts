@@ -3,12 +3,13 @@ import { UntangleError } from '../../../framework/util/errors.ts';
 import { Rng } from '../../../framework/util/rng.ts';
 import { UnaryModule } from '../module.ts';
 import { ones, zeros } from '../init.ts';
-import { affine, normalize } from './normalize.ts';
+import { groupNorm } from '../fused/group_norm.ts';
 
 /**
  * GroupNorm over channels-last input `[B, ..., C]` (NHWC images, `[B, N, C]` tokens): statistics
  * per sample and group over all positions and the group's C/G channels, biased variance (as
- * PyTorch), then a per-channel affine `weight`, `bias` (init 1, 0).
+ * PyTorch), then a per-channel affine `weight`, `bias` (init 1, 0). One fused kernel forward and one
+ * backward where the backend has them (nn/fused/group_norm.ts).
  */
 export class GroupNorm extends UnaryModule {
   readonly weight: tf.Variable | null;
@@ -32,11 +33,6 @@ export class GroupNorm extends UnaryModule {
       throw new UntangleError('nn.groupnorm.shape', `GroupNorm expects [B, ..., ${this.numChannels}], got [${x.shape}]`,
         { shape: x.shape });
     }
-    return tf.tidy(() => {
-      const g = this.numGroups;
-      const xg = tf.reshape(x, [x.shape[0], -1, g, c / g]);
-      const normed = tf.reshape(normalize(xg, [1, 3], this.eps).normed, x.shape);
-      return affine(normed, this.weight, this.bias);
-    });
+    return tf.tidy(() => groupNorm(x, this.weight, this.bias, this.numGroups, this.eps));
   }
 }

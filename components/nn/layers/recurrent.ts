@@ -3,6 +3,8 @@ import type { Rng } from '../../../framework/util/rng.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
 import { Module } from '../module.ts';
 import { uniform } from '../init.ts';
+import { gruCell, lstmCell, type LstmState } from '../fused/rnn_cells.ts';
+import { gruSequence, lstmSequence } from '../fused/rnn_sequences.ts';
 
 /**
  * Single-layer LSTM and GRU with PyTorch's equations, gate order, parameter names and default init
@@ -12,15 +14,15 @@ import { uniform } from '../init.ts';
  * of PyTorch's), with the gate blocks in PyTorch's order along the last axis: LSTM i, f, g, o;
  * GRU r, z, n. `bias_ih`, `bias_hh` are `[G·hidden]` as in PyTorch.
  *
- * Per step the LSTM costs one fused matMul (h·W_hh with the precomputed x·W_ih + biases as its
- * bias), one split and nine element-wise kernels, the GRU likewise eleven kernels; the input
- * projection of all steps is a single matMul up front.
+ * The input projection of all steps is a single matMul up front. Where the backend has the fused
+ * sequence kernels (nn/fused/rnn_sequences.ts: libtorch) the whole time loop is one kernel forward
+ * and one backward; elsewhere each step costs a matMul and an add (h·W_hh + the precomputed
+ * x·W_ih + biases; the GRU one fused matMul) plus the cell update (nn/fused/rnn_cells.ts: the
+ * LSTM's split and nine element-wise kernels, the GRU's thirteen). The single-step cells
+ * (LSTMCell.step, GRUCell.step) use the fused cell kernel.
  */
 
-export type LstmState = {
-  h: tf.Tensor2D;
-  c: tf.Tensor2D;
-};
+export type { LstmState };
 
 export type SequenceOutput = {
   /** Hidden state at every step, `[B, T, H]` (`[B, T, 2H]` bidirectional: forward then backward half). */
@@ -101,11 +103,8 @@ export class LSTMCell extends RecurrentCellBase {
   protected cellFromProjection(xw: tf.Tensor2D, s: LstmState): LstmState {
     // matMul + add, not a fused matMul with `xw` as bias: tfjs-wasm's _FusedMatMul takes only a
     // rank-1 bias and xw is [B, 4H].
-    const gates = tf.add(tf.matMul(s.h, this.weightHh as tf.Tensor2D), xw);
-    const [i, f, g, o] = tf.split(gates, 4, 1);
-    const c = tf.add(tf.mul(tf.sigmoid(f), s.c), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
-    const h = tf.mul(tf.sigmoid(o), tf.tanh(c)) as tf.Tensor2D;
-    return { h, c };
+    const gates = tf.add(tf.matMul(s.h, this.weightHh as tf.Tensor2D), xw) as tf.Tensor2D;
+    return lstmCell(gates, s.c);
   }
 }
 
@@ -115,13 +114,9 @@ export class LSTM extends LSTMCell implements SequenceLayer {
     this.checkInput(x, 3);
     return tf.tidy(() => {
       const b = x.shape[0];
-      let s: LstmState = { h: initial?.h ?? this.zeros(b), c: initial?.c ?? this.zeros(b) };
-      const hs: tf.Tensor2D[] = [];
-      for (const xw of tf.unstack(this.projectSequence(x, true), 1) as tf.Tensor2D[]) {
-        s = this.cellFromProjection(xw, s);
-        hs.push(s.h);
-      }
-      return { output: tf.stack(hs, 1) as tf.Tensor3D, h: s.h, c: s.c };
+      const r = lstmSequence(this.projectSequence(x, true), initial?.h ?? this.zeros(b), initial?.c ?? this.zeros(b),
+        this.weightHh as tf.Tensor2D);
+      return { output: r.hs, h: r.h, c: r.c as tf.Tensor2D };
     });
   }
 }
@@ -135,22 +130,17 @@ export class GRUCell extends RecurrentCellBase {
   step(x: tf.Tensor2D, h?: tf.Tensor2D): tf.Tensor2D {
     this.checkInput(x, 2);
     return tf.tidy(() => {
-      const [xrz, xn] = tf.split(this.inputProjection(x, false), [2 * this.hiddenSize, this.hiddenSize], 1);
-      return this.cellFromProjection(xrz as tf.Tensor2D, xn as tf.Tensor2D, h ?? this.zeros(x.shape[0]));
+      return this.cellFromProjection(this.inputProjection(x, false) as tf.Tensor2D, h ?? this.zeros(x.shape[0]));
     });
   }
 
   /**
-   * The GRU update given x·W_ih + b_ih split into its [r, z] and n blocks (b_hh cannot be folded
-   * in: r scales its n block).
+   * The GRU update given xp = x·W_ih + b_ih ([B, 3H], r, z, n blocks; b_hh cannot be folded in:
+   * r scales its n block).
    */
-  protected cellFromProjection(xrz: tf.Tensor2D, xn: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
-    const H = this.hiddenSize;
-    const hw = tf.fused.matMul({ a: h, b: this.weightHh as tf.Tensor2D, bias: this.biasHh ?? undefined });
-    const [hrz, hn] = tf.split(hw, [2 * H, H], 1);
-    const [r, z] = tf.split(tf.sigmoid(tf.add(xrz, hrz)), 2, 1);
-    const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
-    return tf.add(n, tf.mul(z, tf.sub(h, n))) as tf.Tensor2D;
+  protected cellFromProjection(xp: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
+    const hw = tf.fused.matMul({ a: h, b: this.weightHh as tf.Tensor2D, bias: this.biasHh ?? undefined }) as tf.Tensor2D;
+    return gruCell(xp, hw, h);
   }
 }
 
@@ -159,17 +149,9 @@ export class GRU extends GRUCell implements SequenceLayer {
   forward(x: tf.Tensor3D, initial?: { h: tf.Tensor2D }): SequenceOutput {
     this.checkInput(x, 3);
     return tf.tidy(() => {
-      let h = initial?.h ?? this.zeros(x.shape[0]);
-      const hs: tf.Tensor2D[] = [];
-      // Split the whole sequence's projection once rather than at every step.
-      const [xrz, xn] = tf.split(this.projectSequence(x, false), [2 * this.hiddenSize, this.hiddenSize], 2);
-      const rz = tf.unstack(xrz, 1) as tf.Tensor2D[];
-      const n = tf.unstack(xn, 1) as tf.Tensor2D[];
-      for (let t = 0; t < rz.length; t++) {
-        h = this.cellFromProjection(rz[t], n[t], h);
-        hs.push(h);
-      }
-      return { output: tf.stack(hs, 1) as tf.Tensor3D, h };
+      const r = gruSequence(this.projectSequence(x, false), initial?.h ?? this.zeros(x.shape[0]), this.weightHh as tf.Tensor2D,
+        this.biasHh as tf.Tensor1D | null);
+      return { output: r.hs, h: r.h };
     });
   }
 }

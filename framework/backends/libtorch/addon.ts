@@ -69,6 +69,21 @@ export interface NativeTorch {
   oneHot(indices: H, depth: number, on: number, off: number, dtype: number): H;
   topk(x: H, k: number, sorted: boolean): H[];
   nonzero(x: H): H;
+  // Fused kernels (src/fused.cc); multi-output ones return handles in output order.
+  adamStep(p: H, g: H, m: H, v: H, lrOverBc1: number, beta1: number, beta2: number, eps: number, sqrtBc2: number, l2: number, pScale: number): H[];
+  reluGrad(dy: H, x: H): H;
+  groupNorm(x: H, gamma: H, beta: H, groups: number, eps: number): H[];
+  groupNormGrad(dy: H, x: H, mean: H, rstd: H, gamma: H, groups: number): H[];
+  lstmCell(gates: H, c: H): H[];
+  lstmCellGrad(dh: H, dc: H, act: H, c: H, cNext: H): H[];
+  gruCell(xp: H, hp: H, h: H): H[];
+  gruCellGrad(dy: H, act: H, hp: H, h: H): H[];
+  lstmSequence(xp: H, h0: H, c0: H, wh: H): H[];
+  lstmSequenceGrad(dhs: H, dhT: H, dcT: H, acts: H, cs: H, hs: H, h0: H, wh: H): H[];
+  gruSequence(xp: H, h0: H, wh: H, bh: H): H[];
+  gruSequenceGrad(dhs: H, dhT: H, acts: H, hps: H, hs: H, h0: H, wh: H): H[];
+  silu(x: H): H;
+  siluGrad(dy: H, x: H): H;
 }
 
 export interface BuildInfo { version: string; source: string; include: string; lib: string; builtAt: string }

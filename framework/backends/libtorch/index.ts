@@ -29,7 +29,7 @@ export async function registerLibtorch(opts?: { threads?: number }): Promise<Lib
   if (!load.ok) return { ok: false, reason: load.reason, versions: {} };
   try {
     instance = new LibtorchBackend(load.native, threads);
-    registerLibtorchKernels();
+    registerLibtorchKernels(load.native);
     if (!findBackend(BACKEND_NAME)) {
       const backend = instance;
       registerBackend(BACKEND_NAME, () => backend, 3);

@@ -7,9 +7,11 @@ import { getKernel, getKernelsForBackend, registerKernel } from '@tensorflow/tfj
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { UntangleError } from '../../util/errors.ts';
+import type { NativeTorch } from './addon.ts';
 import type { LibtorchBackend } from './backend.ts';
 import { BINARY_KERNELS, UNARY_KERNELS } from './kernel-table.ts';
 import { convKernels } from './kernels/conv.ts';
+import { fusedKernels } from './kernels/fused.ts';
 import { layoutKernels } from './kernels/layout.ts';
 import { mathKernels } from './kernels/math.ts';
 import { input, type KernelTable } from './kernels/types.ts';
@@ -24,16 +26,26 @@ const tableKernels: KernelTable = {
 };
 
 /** Every kernel the libtorch backend implements, by tfjs kernel name. */
-export const LIBTORCH_KERNELS: KernelTable = { ...tableKernels, ...mathKernels, ...convKernels, ...layoutKernels };
+export const LIBTORCH_KERNELS: KernelTable = { ...tableKernels, ...mathKernels, ...convKernels, ...layoutKernels, ...fusedKernels };
+
+/**
+ * An addon built before the fused kernels existed lacks them: those kernels are then left
+ * unregistered, so the ops that use them run their tfjs composites instead of failing.
+ */
+function addonHasFused(native: NativeTorch): boolean {
+  return typeof native.adamStep === 'function';
+}
 
 export function implementedKernels(): string[] { return Object.keys(LIBTORCH_KERNELS).sort(); }
 
 let registered = false;
 
-export function registerLibtorchKernels(): void {
+export function registerLibtorchKernels(native: NativeTorch): void {
   if (registered) return;
   registered = true;
+  const skip = addonHasFused(native) ? new Set<string>() : new Set(Object.keys(fusedKernels));
   for (const [kernelName, k] of Object.entries(LIBTORCH_KERNELS)) {
+    if (skip.has(kernelName)) continue;
     const config: KernelConfig = {
       kernelName,
       backendName: BACKEND_NAME,

@@ -54,6 +54,7 @@ void registerCore(napi_env env, napi_value exports);
 void registerElementwise(napi_env env, napi_value exports);
 void registerNN(napi_env env, napi_value exports);
 void registerShape(napi_env env, napi_value exports);
+void registerFused(napi_env env, napi_value exports);
 
 }  // namespace ut
 

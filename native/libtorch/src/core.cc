@@ -4,8 +4,27 @@
 #include <c10/core/InferenceMode.h>
 #include <cstring>
 #include <torch/version.h>
+#include <cstdlib>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace ut {
+
+// Training allocates and frees the same activation-sized buffers (MBs) every step. glibc serves
+// those with mmap and returns them with munmap (or trims the heap top), so every step page-faults
+// its working set in again: thousands of faults per step, each zeroing a page. Serving up to 32 MB
+// from the heap and never trimming it keeps freed pages mapped for reuse (the process keeps its
+// peak footprint). UNTANGLE_MALLOC_KEEP=0 leaves glibc's defaults.
+static void keepFreedMemory() {
+#if defined(__GLIBC__)
+  const char* env = std::getenv("UNTANGLE_MALLOC_KEEP");
+  if (env && std::string(env) == "0") return;
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 64 << 20);
+#endif
+}
 
 static std::vector<at::Tensor> slots;
 static std::vector<int64_t> slotBytes;
@@ -185,6 +204,7 @@ UT_FN(Init) {
   setResultBuffer(static_cast<int32_t*>(data), len);
   static c10::InferenceMode* guard = new c10::InferenceMode(true);
   (void)guard;
+  keepFreedMemory();
   at::set_num_threads((int)a.i(1));
   napi_value out;
   napi_create_object(env, &out);
@@ -306,6 +326,7 @@ static napi_value InitModule(napi_env env, napi_value exports) {
   ut::registerElementwise(env, exports);
   ut::registerNN(env, exports);
   ut::registerShape(env, exports);
+  ut::registerFused(env, exports);
   return exports;
 }
 NAPI_MODULE(NODE_GYP_MODULE_NAME, InitModule)

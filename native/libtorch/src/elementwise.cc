@@ -126,18 +126,27 @@ UT_FN(LeakyRelu) {
   return ret(env, at::where(x < 0, x * a.d(1), x));
   UT_CATCH
 }
-// step(x, alpha): 1 where x > 0, alpha elsewhere, NaN stays NaN (tfjs Step).
+// step(x, alpha): 1 where x > 0, alpha elsewhere, NaN stays NaN (tfjs Step). ReLU-type gradients
+// (fused conv/matmul with relu) call it on every activation: float32 input is one pass.
 UT_FN(Step) {
   UT_TRY
   Args a(env, info, 2);
   auto x = asFloat(a.t(0));
-  double alpha = a.d(1);
-  // One compare and one cast for the common case (ReLU's gradient calls Step(x, 0) on every
-  // activation); NaN inputs, rare, are patched afterwards.
-  at::Tensor y = (x > 0).to(x.scalar_type());
-  if (alpha != 0) y.add_((x <= 0).to(x.scalar_type()), alpha);
-  if (at::isnan(x).any().item<bool>()) y = at::where(at::isnan(x), x, y);
-  return ret(env, y);
+  const float alpha = (float)a.d(1);
+  if (x.scalar_type() == at::kFloat) {
+    x = x.contiguous();
+    at::Tensor y = at::empty_like(x);
+    const float* __restrict__ xp = x.data_ptr<float>();
+    float* __restrict__ yp = y.data_ptr<float>();
+    const int64_t n = x.numel();
+    for (int64_t i = 0; i < n; i++) {
+      float v = xp[i];
+      yp[i] = v > 0.0f ? 1.0f : (v != v ? v : alpha);
+    }
+    return ret(env, y);
+  }
+  at::Tensor y = at::where(x > 0, at::ones_like(x), at::full_like(x, alpha));
+  return ret(env, at::where(at::isnan(x), x, y));
   UT_CATCH
 }
 // clip(x, lo, hi)
