@@ -54,7 +54,7 @@ describe('VQ codebook', () => {
     q.train();
     const out = q.forward(Z());
     expect(out.codebook.dataSync()[0]).toBe(0);
-    q.emaUpdate();
+    q.afterStep();
     // counts 0.5·1 + 0.5·[1, 1, 0] = [1, 1, 0.5]; sums 0.5·E + 0.5·[(0.1,0.1), (0.9,0.2), 0] → e = sum/count.
     close(q.embedding.dataSync(), [0.05, 0.05, 0.95, 0.1, 0, 1]);
   });
@@ -89,7 +89,7 @@ const DD = { double_z: false, z_channels: 3, resolution: 16, in_channels: 3, out
 
 describe('autoencoders', () => {
   it('VQModel is f4 with ch_mult [1,2,2]: 16×16×3 → 4×4×embed_dim → 16×16×3', () => {
-    const m = new VQModel({ ddconfig: DD, embed_dim: 3, n_embed: 16, ema: false, ema_decay: 0.99 }, new Rng(1));
+    const m = new VQModel({ ddconfig: DD, embed_dim: 3, n_embed: 16, ema: false, ema_decay: 0.99, codebook_init: 'uniform', restart_dead: false, dead_threshold: 0.1 }, new Rng(1));
     const x = randU([2, 16, 16, 3], 1);
     expect(m.encode(x).shape).toEqual([2, 4, 4, 3]);
     const out = m.forward({ x }, { step: 0, training: true, rng: new Rng(0) });

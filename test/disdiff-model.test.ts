@@ -73,7 +73,7 @@ describe('unit representation and embeddings', () => {
 
 function tinyDisDiff(): DisDiff {
   const rng = new Rng(7);
-  const fs = new VQModel({ ddconfig: { double_z: false, z_channels: 3, resolution: 16, in_channels: 3, out_ch: 3, ch: 8, ch_mult: [1, 2, 2], num_res_blocks: 1, attn_resolutions: [], norm_groups: 4, attn_heads: 1 }, embed_dim: 3, n_embed: 16, ema: false, ema_decay: 0.99 }, rng);
+  const fs = new VQModel({ ddconfig: { double_z: false, z_channels: 3, resolution: 16, in_channels: 3, out_ch: 3, ch: 8, ch_mult: [1, 2, 2], num_res_blocks: 1, attn_resolutions: [], norm_groups: 4, attn_heads: 1 }, embed_dim: 3, n_embed: 16, ema: false, ema_decay: 0.99, codebook_init: 'uniform', restart_dead: false, dead_threshold: 0.1 }, rng);
   const unet = new UNet({ image_size: 4, in_channels: 3, out_channels: 3, model_channels: 8, channel_mult: [1, 2], num_res_blocks: 1, attention_resolutions: [2], num_heads: 2, use_scale_shift_norm: true, norm_groups: 4 }, rng);
   const w = unet.namedVariables().get('decoder.conv_out.weight')!;
   w.assign(tf.tensor(new Rng(8).fillNormal(new Float32Array(w.size), 0, 0.1), w.shape));

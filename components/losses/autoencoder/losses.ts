@@ -66,7 +66,8 @@ export class VQLoss implements Loss {
     const total = tf.add(tf.add(rec, tf.mul(this.p.perceptual_weight, lpips)), tf.mul(this.p.codebook_weight, vq)) as tf.Scalar;
     const terms: Record<string, tf.Scalar> = { rec_loss: rec, codebook, commitment, quant_loss: vq };
     if (this.p.perceptual_weight > 0) terms.p_loss = lpips;
-    if (outputs.perplexity) terms.perplexity = outputs.perplexity as tf.Scalar;
+    // Codebook usage, logged beside the loss so that collapse shows in the curves.
+    for (const k of ['perplexity', 'used_codes', 'dead_codes']) if (outputs[k]) terms[k] = outputs[k] as tf.Scalar;
     return { total, terms };
   }
 }
