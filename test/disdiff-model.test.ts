@@ -137,4 +137,25 @@ describe('DisDiff model (tiny)', () => {
     expect(Math.min(...v)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...v)).toBeLessThanOrEqual(1);
   });
+
+  it("the disentangling loss decodes without quantising (force_not_quantize): a small shift changes the decoded image", () => {
+    const m = tinyDisDiff();
+    const fs = m.ldm.firstStage as VQModel;
+    // decode(h, false) is decoder(post_quant_conv(h)); decode(h) first snaps h to its nearest codes.
+    const h = tf.tensor(new Rng(3).fillNormal(new Float32Array(2 * 4 * 4 * 3)), [2, 4, 4, 3]);
+    const smooth = fs.decode(h, false);
+    const byHand = fs.decoder.forward(fs.postQuantConv.forward(h));
+    expect(tf.max(tf.abs(tf.sub(smooth, byHand))).dataSync()[0]).toBe(0);
+    const snapped = fs.decode(fs.quantize.forward(h).zq, false);
+    expect(tf.max(tf.abs(tf.sub(fs.decode(h), snapped))).dataSync()[0]).toBeLessThan(1e-6);
+    // A tiny shift head: g_c ≠ 0 but far too small to move any latent to another code. The image
+    // change w_im is still > 0 and ce_change passes gradient to the shift decoder.
+    const head = m.namedVariables().get('shift.conv_out.weight')!;
+    head.assign(tf.tensor(new Rng(9).fillNormal(new Float32Array(head.size), 0, 1e-4), head.shape));
+    const headBias = m.namedVariables().get('shift.conv_out.bias')!;
+    const out = m.forward({ x }, ctx(0));
+    expect(Math.min(...out.w_im.dataSync())).toBeGreaterThan(0);
+    const { grads } = tf.variableGrads(() => tf.sum(m.forward({ x }, ctx(0)).ce_change) as tf.Scalar, [head, headBias]);
+    expect(tf.sum(tf.abs(grads[head.name])).dataSync()[0]).toBeGreaterThan(0);
+  });
 });

@@ -52,9 +52,12 @@ export class VQModel extends Module implements Model, FirstStage {
     return tf.tidy(() => this.quantConv.forward(this.encoder.forward(tf.sub(tf.mul(x, 2), 1))));
   }
 
-  /** Latents → images in [−1, 1] (quantising first, as VQModelInterface.decode does). */
-  decode(h: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.decodeCode(this.quantize.forward(h).zq));
+  /**
+   * Latents → images in [−1, 1], quantising first as VQModelInterface.decode does; with `quantize`
+   * false the latents go to the decoder as they are (its `force_not_quantize`).
+   */
+  decode(h: tf.Tensor, quantize = true): tf.Tensor {
+    return tf.tidy(() => this.decodeCode(quantize ? this.quantize.forward(h).zq : h));
   }
 
   private decodeCode(zq: tf.Tensor): tf.Tensor {

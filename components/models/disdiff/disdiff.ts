@@ -148,8 +148,11 @@ export class DisDiff extends Module implements Model {
     const ddimCoef = tf.tensor(Array.from(t, (ti) => -Math.sqrt(1 - s.alphasCumprod[ti])), [b, 1, 1, 1]);
     const x0Frozen = stopGradient(s.predictX0(xt, t, epsFrozen));
     const x0New = s.predictX0(xt, t, tf.add(epsFrozen, tf.mul(ddimCoef, gc)));
-    const imFrozen = stopGradient(ldm.decodeLatents(x0Frozen));
-    const imNew = ldm.decodeLatents(x0New);
+    // Decoded without quantisation, as DisDiff's dis_loss does (force_not_quantize): a quantised
+    // decode maps a small shift to the very same codes, hence the same image and codes p' = p,
+    // where ‖p − p'‖ has no gradient and both cross-entropies sit at log N.
+    const imFrozen = stopGradient(ldm.decodeLatents(x0Frozen, false));
+    const imNew = ldm.decodeLatents(x0New, false);
     const pFrozen = stopGradient(this.encoderCopy.forward(imFrozen));
     const pNew = this.encoderCopy.forward(imNew);
     const { ceOwn, ceChange } = disentanglingCrossEntropies(pFrozen, pNew, stopGradient(codes), c);
