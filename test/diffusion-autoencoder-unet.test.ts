@@ -6,6 +6,7 @@ import { VQModel } from '../components/models/autoencoder/vq-model.ts';
 import { AutoencoderKL } from '../components/models/autoencoder/kl-model.ts';
 import { VQLoss, KLAutoencoderLoss } from '../components/losses/autoencoder/losses.ts';
 import { UNet, timestepEmbedding } from '../components/models/diffusion/unet.ts';
+const NO_GAN = { discriminator: null, disc_start: 0, disc_weight: 1, disc_factor: 1 };
 import { Rng } from '../framework/util/rng.ts';
 import { UntangleError } from '../framework/util/errors.ts';
 
@@ -60,7 +61,7 @@ describe('VQ codebook', () => {
   });
 
   it('VQLoss = mean|x − x̂| + codebook_weight·(codebook + β·commitment)', () => {
-    const loss = new VQLoss({ rec_loss: 'l1', perceptual_weight: 0, lpips_weights: null, codebook_weight: 1, beta: 0.25 });
+    const loss = new VQLoss({ rec_loss: 'l1', perceptual_weight: 0, lpips_weights: null, codebook_weight: 1, beta: 0.25, ...NO_GAN });
     const x = tf.tensor4d([1, 0.5], [1, 1, 1, 2]); // in [0,1] → [1, 0] in [−1,1]
     const recon = tf.tensor4d([0.5, 0.5], [1, 1, 1, 2]);
     const r = loss.compute({ x }, { recon, codebook: tf.scalar(0.2), commitment: tf.scalar(0.4) }, { step: 0, training: true, rng: new Rng(0) });
@@ -71,7 +72,7 @@ describe('VQ codebook', () => {
   it('KLAutoencoderLoss = Σ(|x − x̂|/e^s + s)/B + kl_weight·KL with a learned log-variance s', () => {
     const x = tf.tensor4d([1, 0.5], [1, 1, 1, 2]);
     const recon = tf.tensor4d([0.5, 0.5], [1, 1, 1, 2]);
-    const loss = new KLAutoencoderLoss({ rec_loss: 'l1', perceptual_weight: 0, lpips_weights: null, kl_weight: 0.5, logvar_init: Math.log(2) });
+    const loss = new KLAutoencoderLoss({ rec_loss: 'l1', perceptual_weight: 0, lpips_weights: null, kl_weight: 0.5, logvar_init: Math.log(2), ...NO_GAN });
     const r = loss.compute({ x }, { recon, kl: tf.scalar(2) }, { step: 0, training: true, rng: new Rng(0) });
     // |diff| = [0.5, 0.5]: Σ(0.5/2 + ln 2) = 0.5 + 2 ln 2; plus 0.5·2.
     expect(r.terms.nll_loss.dataSync()[0]).toBeCloseTo(0.5 + 2 * Math.log(2), 5);
@@ -80,7 +81,7 @@ describe('VQ codebook', () => {
   });
 
   it('LPIPS without a weight file is a clear error', () => {
-    expect(() => new VQLoss({ rec_loss: 'l1', perceptual_weight: 1, lpips_weights: null, codebook_weight: 1, beta: 0.25 }))
+    expect(() => new VQLoss({ rec_loss: 'l1', perceptual_weight: 1, lpips_weights: null, codebook_weight: 1, beta: 0.25, ...NO_GAN }))
       .toThrowError(expect.objectContaining({ code: 'lpips-no-weights' }) as unknown as UntangleError);
   });
 });

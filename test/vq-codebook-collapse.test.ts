@@ -4,6 +4,7 @@ import { selectBackend } from '../framework/backends/select.ts';
 import { VectorQuantizer, kmeans, type CodebookOptions } from '../components/models/autoencoder/quantizer.ts';
 import { VQModel } from '../components/models/autoencoder/vq-model.ts';
 import { VQLoss } from '../components/losses/autoencoder/losses.ts';
+const NO_GAN = { discriminator: null, disc_start: 0, disc_weight: 1, disc_factor: 1 };
 import { Rng } from '../framework/util/rng.ts';
 
 beforeAll(async () => {
@@ -92,7 +93,7 @@ describe('VQ codebook collapse and its remedies', () => {
     const x = tf.tensor4d(new Rng(2).fillUniform(new Float32Array(2 * 16 * 16 * 3)), [2, 16, 16, 3]);
     const ctx = { step: 0, training: true, rng: new Rng(0) };
     const out = m.forward({ x } as never, ctx);
-    const { terms } = new VQLoss({ rec_loss: 'l1', perceptual_weight: 0, lpips_weights: null, codebook_weight: 1, beta: 0.25 }).compute({ x } as never, out, ctx);
+    const { terms } = new VQLoss({ rec_loss: 'l1', perceptual_weight: 0, lpips_weights: null, codebook_weight: 1, beta: 0.25, ...NO_GAN }).compute({ x } as never, out, ctx);
     expect(Object.keys(terms)).toEqual(expect.arrayContaining(['perplexity', 'used_codes', 'dead_codes']));
     const used = terms.used_codes.dataSync()[0];
     expect(used).toBeGreaterThan(1);

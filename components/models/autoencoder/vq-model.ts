@@ -67,7 +67,9 @@ export class VQModel extends Module implements Model, FirstStage {
   forward(batch: Batch, _ctx: StepContext): Outputs {
     const h = this.encode(batch.x);
     const q = this.quantize.forward(h);
-    const out: Outputs = { recon: this.decodeCode(q.zq), codebook: q.codebook, commitment: q.commitment, perplexity: q.perplexity, used_codes: q.usedCodes };
+    const { out: recon, lastInput } = this.decoder.forwardWithLast(this.postQuantConv.forward(q.zq));
+    // The last layer's input and weight let an adversarial loss term weigh itself (taming's adaptive weight).
+    const out: Outputs = { recon, last_layer_input: lastInput, last_layer_weight: this.decoder.lastLayerWeight, codebook: q.codebook, commitment: q.commitment, perplexity: q.perplexity, used_codes: q.usedCodes };
     const dead = this.quantize.deadCodes();
     if (dead !== null) out.dead_codes = tf.scalar(dead);
     return out;
