@@ -109,7 +109,10 @@ describe('DisDiff model (tiny)', () => {
       terms = Object.fromEntries(Object.entries(r.terms).map(([k, v]) => [k, v.dataSync()[0]]));
       return r.total;
     }, vars);
-    expect(Object.keys(terms).sort()).toEqual(['ce_change', 'ce_own', 'dis_w', 'loss_dis', 'loss_simple']);
+    expect(Object.keys(terms).sort()).toEqual(['ce_change', 'ce_own', 'dis_w', 'loss_dis', 'loss_simple', 'loss_simple_frozen', 'simple_gain']);
+    // With the zero head ε̃ = ε̂: the units gain nothing on the frozen LDM yet.
+    expect(terms.simple_gain).toBe(0);
+    expect(terms.loss_simple).toBe(terms.loss_simple_frozen);
     // With 3 units, the cross-entropies start near log 3 (nothing learned yet).
     expect(terms.ce_change).toBeGreaterThan(0);
     const norm = (prefix: string) => vars.filter((v) => [...m.namedTrainableVariables()].find(([, w]) => w === v)![0].startsWith(prefix))

@@ -120,7 +120,9 @@ export class DisDiff extends Module implements Model {
     const codes = this.encoder.forward(batch.x);
     const g = this.shifts(state, emb, codes);
     const epsPred = tf.add(epsFrozen, tf.mul(this.shiftCoef(t), tf.addN(g)));
-    const out: Outputs = { eps_pred: epsPred, eps };
+    // eps_frozen: the frozen LDM's own prediction on the same x_t, for the loss to log how much the
+    // units improve on it (the paired difference is far less noisy than loss_simple itself).
+    const out: Outputs = { eps_pred: epsPred, eps, eps_frozen: epsFrozen };
     if (this.p.dis_loss) Object.assign(out, this.disentanglingPieces(batch, xt, t, epsFrozen, g, codes, ctx.rng));
     return out;
   }
