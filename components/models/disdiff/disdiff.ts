@@ -201,6 +201,7 @@ export class DisDiff extends Module implements Model {
    * Swap grid: row i = [source i, its DDIM reconstruction, then for each unit k the reconstruction
    * with unit k taken from image (i+1) mod n]. x_T is the deterministic DDIM inversion (η = 0) of
    * the source's latent under its own codes, so columns differ only by the swapped unit.
+   * `swap_diff`: row i, column k = |swap_k − reconstruction|, normalised by the grid's largest change.
    */
   logImages(batch: Batch, _ctx: StepContext): Record<string, tf.Tensor4D> {
     const n = Math.min(this.p.swap_rows, batch.x.shape[0]);
@@ -225,9 +226,17 @@ export class DisDiff extends Module implements Model {
       columns.push(decode(swapped));
       tf.dispose([mask, swapped]);
     }
-    const grid = tf.tidy(() => tf.reshape(tf.stack(columns, 1), [n * columns.length, x.shape[1] as number, x.shape[2] as number, x.shape[3] as number]) as tf.Tensor4D);
+    const [h, w, ch] = [x.shape[1] as number, x.shape[2] as number, x.shape[3] as number];
+    const grid = tf.tidy(() => tf.reshape(tf.stack(columns, 1), [n * columns.length, h, w, ch]) as tf.Tensor4D);
+    // What each swap changed: |swap_k − reconstruction| (mean over colour), scaled so the largest
+    // change in the grid is white. Small early changes are invisible in `swap` but show here.
+    const diff = tf.tidy(() => {
+      const d = tf.mean(tf.abs(tf.sub(tf.stack(columns.slice(2), 1), tf.expandDims(columns[1], 1))), -1, true);
+      const scaled = tf.div(d, tf.maximum(tf.max(d), 1e-8));
+      return tf.reshape(tf.tile(scaled, [1, 1, 1, 1, 3]), [n * (columns.length - 2), h, w, 3]) as tf.Tensor4D;
+    });
     tf.dispose([...columns, codes, z0, xT, donor]);
-    return { swap: grid };
+    return { swap: grid, swap_diff: diff };
   }
 }
 
