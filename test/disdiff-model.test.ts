@@ -135,13 +135,16 @@ describe('DisDiff model (tiny)', () => {
     const pics = m.logImages({ x }, ctx(0));
     const grid = pics.swap;
     expect(grid.shape).toEqual([2 * 5, 16, 16, 3]);
-    // With the zero shift head a swapped unit changes nothing: the difference grid is black.
-    expect(pics.swap_diff.shape).toEqual([2 * 3, 16, 16, 3]);
-    expect(tf.max(pics.swap_diff).dataSync()[0]).toBe(0);
+    // swap_diff rows: source, reconstruction, then |swap_k − reconstruction| per unit. With the zero
+    // shift head a swapped unit changes nothing: those tiles are black.
+    const diffTiles = (g: tf.Tensor4D) => tf.gather(g, [2, 3, 4, 7, 8, 9]);
+    expect(pics.swap_diff.shape).toEqual([2 * 5, 16, 16, 3]);
+    expect(Array.from(tf.slice(pics.swap_diff, 0, 2).dataSync())).toEqual(Array.from(tf.slice(grid, 0, 2).dataSync()));
+    expect(tf.max(diffTiles(pics.swap_diff)).dataSync()[0]).toBe(0);
     // With a non-zero head the swaps differ, and the largest change is scaled to white.
     const head = m.namedVariables().get('shift.conv_out.weight')!;
     head.assign(tf.tensor(new Rng(5).fillNormal(new Float32Array(head.size), 0, 0.5), head.shape));
-    expect(tf.max(m.logImages({ x }, ctx(0)).swap_diff).dataSync()[0]).toBeCloseTo(1, 5);
+    expect(tf.max(diffTiles(m.logImages({ x }, ctx(0)).swap_diff)).dataSync()[0]).toBeCloseTo(1, 5);
     // column 0 is the source itself
     expect(Array.from(tf.slice(grid, 0, 1).dataSync())).toEqual(Array.from(tf.slice(x, 0, 1).dataSync()));
     const v = grid.dataSync();

@@ -229,11 +229,12 @@ export class DisDiff extends Module implements Model {
     const [h, w, ch] = [x.shape[1] as number, x.shape[2] as number, x.shape[3] as number];
     const grid = tf.tidy(() => tf.reshape(tf.stack(columns, 1), [n * columns.length, h, w, ch]) as tf.Tensor4D);
     // What each swap changed: |swap_k − reconstruction| (mean over colour), scaled so the largest
-    // change in the grid is white. Small early changes are invisible in `swap` but show here.
+    // change in the grid is white; each row starts with the source and its reconstruction, as in
+    // `swap`. Small early changes are invisible in `swap` but show here.
     const diff = tf.tidy(() => {
       const d = tf.mean(tf.abs(tf.sub(tf.stack(columns.slice(2), 1), tf.expandDims(columns[1], 1))), -1, true);
-      const scaled = tf.div(d, tf.maximum(tf.max(d), 1e-8));
-      return tf.reshape(tf.tile(scaled, [1, 1, 1, 1, 3]), [n * (columns.length - 2), h, w, 3]) as tf.Tensor4D;
+      const scaled = tf.tile(tf.div(d, tf.maximum(tf.max(d), 1e-8)), [1, 1, 1, 1, ch]);
+      return tf.reshape(tf.concat([tf.stack(columns.slice(0, 2), 1), scaled], 1), [n * columns.length, h, w, ch]) as tf.Tensor4D;
     });
     tf.dispose([...columns, codes, z0, xT, donor]);
     return { swap: grid, swap_diff: diff };
