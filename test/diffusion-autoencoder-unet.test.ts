@@ -6,6 +6,7 @@ import { VQModel } from '../components/models/autoencoder/vq-model.ts';
 import { AutoencoderKL } from '../components/models/autoencoder/kl-model.ts';
 import { VQLoss, KLAutoencoderLoss } from '../components/losses/autoencoder/losses.ts';
 import { UNet, timestepEmbedding } from '../components/models/diffusion/unet.ts';
+const NO_GAN = { discriminator: null, disc_start: 0, disc_weight: 1, disc_factor: 1 };
 import { Rng } from '../framework/util/rng.ts';
 import { UntangleError } from '../framework/util/errors.ts';
 
@@ -54,13 +55,13 @@ describe('VQ codebook', () => {
     q.train();
     const out = q.forward(Z());
     expect(out.codebook.dataSync()[0]).toBe(0);
-    q.emaUpdate();
+    q.afterStep();
     // counts 0.5·1 + 0.5·[1, 1, 0] = [1, 1, 0.5]; sums 0.5·E + 0.5·[(0.1,0.1), (0.9,0.2), 0] → e = sum/count.
     close(q.embedding.dataSync(), [0.05, 0.05, 0.95, 0.1, 0, 1]);
   });
 
   it('VQLoss = mean|x − x̂| + codebook_weight·(codebook + β·commitment)', () => {
-    const loss = new VQLoss({ rec_loss: 'l1', perceptual_weight: 0, lpips_weights: null, codebook_weight: 1, beta: 0.25 });
+    const loss = new VQLoss({ rec_loss: 'l1', perceptual_weight: 0, lpips_weights: null, codebook_weight: 1, beta: 0.25, ...NO_GAN });
     const x = tf.tensor4d([1, 0.5], [1, 1, 1, 2]); // in [0,1] → [1, 0] in [−1,1]
     const recon = tf.tensor4d([0.5, 0.5], [1, 1, 1, 2]);
     const r = loss.compute({ x }, { recon, codebook: tf.scalar(0.2), commitment: tf.scalar(0.4) }, { step: 0, training: true, rng: new Rng(0) });
@@ -71,7 +72,7 @@ describe('VQ codebook', () => {
   it('KLAutoencoderLoss = Σ(|x − x̂|/e^s + s)/B + kl_weight·KL with a learned log-variance s', () => {
     const x = tf.tensor4d([1, 0.5], [1, 1, 1, 2]);
     const recon = tf.tensor4d([0.5, 0.5], [1, 1, 1, 2]);
-    const loss = new KLAutoencoderLoss({ rec_loss: 'l1', perceptual_weight: 0, lpips_weights: null, kl_weight: 0.5, logvar_init: Math.log(2) });
+    const loss = new KLAutoencoderLoss({ rec_loss: 'l1', perceptual_weight: 0, lpips_weights: null, kl_weight: 0.5, logvar_init: Math.log(2), ...NO_GAN });
     const r = loss.compute({ x }, { recon, kl: tf.scalar(2) }, { step: 0, training: true, rng: new Rng(0) });
     // |diff| = [0.5, 0.5]: Σ(0.5/2 + ln 2) = 0.5 + 2 ln 2; plus 0.5·2.
     expect(r.terms.nll_loss.dataSync()[0]).toBeCloseTo(0.5 + 2 * Math.log(2), 5);
@@ -80,7 +81,7 @@ describe('VQ codebook', () => {
   });
 
   it('LPIPS without a weight file is a clear error', () => {
-    expect(() => new VQLoss({ rec_loss: 'l1', perceptual_weight: 1, lpips_weights: null, codebook_weight: 1, beta: 0.25 }))
+    expect(() => new VQLoss({ rec_loss: 'l1', perceptual_weight: 1, lpips_weights: null, codebook_weight: 1, beta: 0.25, ...NO_GAN }))
       .toThrowError(expect.objectContaining({ code: 'lpips-no-weights' }) as unknown as UntangleError);
   });
 });
@@ -89,7 +90,7 @@ const DD = { double_z: false, z_channels: 3, resolution: 16, in_channels: 3, out
 
 describe('autoencoders', () => {
   it('VQModel is f4 with ch_mult [1,2,2]: 16×16×3 → 4×4×embed_dim → 16×16×3', () => {
-    const m = new VQModel({ ddconfig: DD, embed_dim: 3, n_embed: 16, ema: false, ema_decay: 0.99 }, new Rng(1));
+    const m = new VQModel({ ddconfig: DD, embed_dim: 3, n_embed: 16, ema: false, ema_decay: 0.99, codebook_init: 'uniform', restart_dead: false, dead_threshold: 0.1 }, new Rng(1));
     const x = randU([2, 16, 16, 3], 1);
     expect(m.encode(x).shape).toEqual([2, 4, 4, 3]);
     const out = m.forward({ x }, { step: 0, training: true, rng: new Rng(0) });

@@ -73,7 +73,7 @@ describe('unit representation and embeddings', () => {
 
 function tinyDisDiff(): DisDiff {
   const rng = new Rng(7);
-  const fs = new VQModel({ ddconfig: { double_z: false, z_channels: 3, resolution: 16, in_channels: 3, out_ch: 3, ch: 8, ch_mult: [1, 2, 2], num_res_blocks: 1, attn_resolutions: [], norm_groups: 4, attn_heads: 1 }, embed_dim: 3, n_embed: 16, ema: false, ema_decay: 0.99 }, rng);
+  const fs = new VQModel({ ddconfig: { double_z: false, z_channels: 3, resolution: 16, in_channels: 3, out_ch: 3, ch: 8, ch_mult: [1, 2, 2], num_res_blocks: 1, attn_resolutions: [], norm_groups: 4, attn_heads: 1 }, embed_dim: 3, n_embed: 16, ema: false, ema_decay: 0.99, codebook_init: 'uniform', restart_dead: false, dead_threshold: 0.1 }, rng);
   const unet = new UNet({ image_size: 4, in_channels: 3, out_channels: 3, model_channels: 8, channel_mult: [1, 2], num_res_blocks: 1, attention_resolutions: [2], num_heads: 2, use_scale_shift_norm: true, norm_groups: 4 }, rng);
   const w = unet.namedVariables().get('decoder.conv_out.weight')!;
   w.assign(tf.tensor(new Rng(8).fillNormal(new Float32Array(w.size), 0, 0.1), w.shape));
@@ -109,7 +109,10 @@ describe('DisDiff model (tiny)', () => {
       terms = Object.fromEntries(Object.entries(r.terms).map(([k, v]) => [k, v.dataSync()[0]]));
       return r.total;
     }, vars);
-    expect(Object.keys(terms).sort()).toEqual(['ce_change', 'ce_own', 'dis_w', 'loss_dis', 'loss_simple']);
+    expect(Object.keys(terms).sort()).toEqual(['ce_change', 'ce_own', 'dis_w', 'loss_dis', 'loss_simple', 'loss_simple_frozen', 'simple_gain']);
+    // With the zero head ε̃ = ε̂: the units gain nothing on the frozen LDM yet.
+    expect(terms.simple_gain).toBe(0);
+    expect(terms.loss_simple).toBe(terms.loss_simple_frozen);
     // With 3 units, the cross-entropies start near log 3 (nothing learned yet).
     expect(terms.ce_change).toBeGreaterThan(0);
     const norm = (prefix: string) => vars.filter((v) => [...m.namedTrainableVariables()].find(([, w]) => w === v)![0].startsWith(prefix))
@@ -129,12 +132,44 @@ describe('DisDiff model (tiny)', () => {
     const m = tinyDisDiff();
     const codes = m.represent(x);
     expect(codes.shape).toEqual([2, 3]);
-    const grid = m.logImages({ x }, ctx(0)).swap;
+    const pics = m.logImages({ x }, ctx(0));
+    const grid = pics.swap;
     expect(grid.shape).toEqual([2 * 5, 16, 16, 3]);
+    // swap_diff rows: source, reconstruction, then |swap_k − reconstruction| per unit. With the zero
+    // shift head a swapped unit changes nothing: those tiles are black.
+    const diffTiles = (g: tf.Tensor4D) => tf.gather(g, [2, 3, 4, 7, 8, 9]);
+    expect(pics.swap_diff.shape).toEqual([2 * 5, 16, 16, 3]);
+    expect(Array.from(tf.slice(pics.swap_diff, 0, 2).dataSync())).toEqual(Array.from(tf.slice(grid, 0, 2).dataSync()));
+    expect(tf.max(diffTiles(pics.swap_diff)).dataSync()[0]).toBe(0);
+    // With a non-zero head the swaps differ, and the largest change is scaled to white.
+    const head = m.namedVariables().get('shift.conv_out.weight')!;
+    head.assign(tf.tensor(new Rng(5).fillNormal(new Float32Array(head.size), 0, 0.5), head.shape));
+    expect(tf.max(diffTiles(m.logImages({ x }, ctx(0)).swap_diff)).dataSync()[0]).toBeCloseTo(1, 5);
     // column 0 is the source itself
     expect(Array.from(tf.slice(grid, 0, 1).dataSync())).toEqual(Array.from(tf.slice(x, 0, 1).dataSync()));
     const v = grid.dataSync();
     expect(Math.min(...v)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...v)).toBeLessThanOrEqual(1);
+  });
+
+  it("the disentangling loss decodes without quantising (force_not_quantize): a small shift changes the decoded image", () => {
+    const m = tinyDisDiff();
+    const fs = m.ldm.firstStage as VQModel;
+    // decode(h, false) is decoder(post_quant_conv(h)); decode(h) first snaps h to its nearest codes.
+    const h = tf.tensor(new Rng(3).fillNormal(new Float32Array(2 * 4 * 4 * 3)), [2, 4, 4, 3]);
+    const smooth = fs.decode(h, false);
+    const byHand = fs.decoder.forward(fs.postQuantConv.forward(h));
+    expect(tf.max(tf.abs(tf.sub(smooth, byHand))).dataSync()[0]).toBe(0);
+    const snapped = fs.decode(fs.quantize.forward(h).zq, false);
+    expect(tf.max(tf.abs(tf.sub(fs.decode(h), snapped))).dataSync()[0]).toBeLessThan(1e-6);
+    // A tiny shift head: g_c ≠ 0 but far too small to move any latent to another code. The image
+    // change w_im is still > 0 and ce_change passes gradient to the shift decoder.
+    const head = m.namedVariables().get('shift.conv_out.weight')!;
+    head.assign(tf.tensor(new Rng(9).fillNormal(new Float32Array(head.size), 0, 1e-4), head.shape));
+    const headBias = m.namedVariables().get('shift.conv_out.bias')!;
+    const out = m.forward({ x }, ctx(0));
+    expect(Math.min(...out.w_im.dataSync())).toBeGreaterThan(0);
+    const { grads } = tf.variableGrads(() => tf.sum(m.forward({ x }, ctx(0)).ce_change) as tf.Scalar, [head, headBias]);
+    expect(tf.sum(tf.abs(grads[head.name])).dataSync()[0]).toBeGreaterThan(0);
   });
 });

@@ -22,6 +22,11 @@ export class DisDiffLoss implements Loss {
     if (!o.eps_pred || !o.eps) throw new UntangleError('loss-missing-output', 'DisDiffLoss needs eps_pred and eps', { have: Object.keys(o) });
     const simple = simpleLoss(o.eps_pred, o.eps, this.p.loss_type);
     const terms: Record<string, tf.Scalar> = { loss_simple: simple };
+    if (o.eps_frozen) {
+      // Logged only: the frozen LDM's simple loss on the same x_t and ε, and what the units gain on it.
+      const frozen = simpleLoss(o.eps_frozen, o.eps, this.p.loss_type);
+      Object.assign(terms, { loss_simple_frozen: frozen, simple_gain: tf.sub(frozen, simple) as tf.Scalar });
+    }
     let total = tf.mul(this.p.l_simple_weight, simple) as tf.Scalar;
     if (o.ce_own && o.ce_change) {
       const w = this.p.dis_loss_type === 'Z' ? o.w_z : o.w_im;

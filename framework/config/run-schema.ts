@@ -43,6 +43,10 @@ export const RUN_SCHEMA: JsonSchema = {
           properties: { enabled: { type: 'boolean', default: false }, decay: { type: 'number', minimum: 0, maximum: 1, default: 0.9999 } },
         },
         optimizer: { 'x-kind': 'optimizer', default: { target: 'untangle.optim.Adam', params: { lr: 1e-4 } } },
+        optimizers: {
+          type: 'object', additionalProperties: { 'x-kind': 'optimizer' }, default: {},
+          description: 'one optimiser per parameter group the model or loss declares (e.g. discriminator), by group name',
+        },
         schedule: { 'x-kind': 'schedule' },
         callbacks: { type: 'object', additionalProperties: { 'x-kind': 'callback' }, default: {} },
         progress: { enum: ['auto', 'bar', 'lines', 'none'], default: 'auto' },

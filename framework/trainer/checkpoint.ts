@@ -18,8 +18,10 @@ export interface TrainState {
 export interface CheckpointGroups {
   model: Map<string, tf.Variable>;
   loss?: Map<string, tf.Variable>;
+  /** The main optimiser's state; a parameter group's optimiser is under `optimizer.<group>`. */
   optimizer?: Map<string, tf.Tensor>;
   ema?: Map<string, tf.Tensor>;
+  [optimizerOfGroup: `optimizer.${string}`]: Map<string, tf.Tensor> | undefined;
 }
 
 async function toArray(t: tf.Tensor): Promise<NamedArray> {

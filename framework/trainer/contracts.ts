@@ -13,6 +13,26 @@ export interface StepContext {
   training: boolean;
   /** Per-step randomness (noise, timesteps, dropout masks). Drawn in JS so backends agree. */
   rng: Rng;
+  /**
+   * The parameter group this forward pass optimises: 'main' (the default group), or the name of a
+   * group a component declared (`paramGroups`), as Lightning's optimizer_idx. Absent outside training.
+   */
+  group?: string;
+}
+
+/**
+ * A set of variables with its own optimiser (e.g. a GAN discriminator beside its generator). A
+ * model or loss declares it; the config gives its optimiser as `trainer.optimizers.<name>`. Each
+ * step the trainer runs forward + loss once for the main group and once for every active declared
+ * group, with `ctx.group` set, differentiating only that group's variables (which the main group
+ * then excludes). Its optimiser state is checkpointed as `optimizer.<name>`.
+ */
+export interface ParamGroup {
+  /** A name other than 'main'. */
+  readonly name: string;
+  variables(): tf.Variable[];
+  /** Whether the group is updated at `step` (default: every step). */
+  activeAt?(step: number): boolean;
 }
 
 /** Anything that owns tfjs variables under stable names (checkpoint keys). */
@@ -37,6 +57,8 @@ export interface Model extends Parameterised {
   logImages?(batch: Batch, ctx: StepContext): Record<string, tf.Tensor4D>;
   /** Non-gradient updates after each optimiser step (e.g. EMA codebooks). */
   afterStep?(ctx: StepContext): void;
+  /** Variables optimised apart from the rest, each group with its own optimiser (see ParamGroup). */
+  paramGroups?(): ParamGroup[];
   dispose?(): void;
 }
 
@@ -51,6 +73,8 @@ export interface Loss {
   compute(batch: Batch, outputs: Outputs, ctx: StepContext): LossTerms;
   /** Learnable loss parameters (e.g. LDM's log-variance), optimised with the model's. */
   namedVariables?(): Map<string, tf.Variable>;
+  /** Loss variables optimised apart (e.g. a discriminator), each group with its own optimiser. */
+  paramGroups?(): ParamGroup[];
 }
 
 export interface Optimizer {

@@ -13,6 +13,8 @@ export interface RunParts {
   loss: Loss;
   dataset: Dataset;
   optimizer: Optimizer;
+  /** Optimisers of declared parameter groups, by group name (`trainer.optimizers`). */
+  groupOptimizers: Record<string, Optimizer>;
   schedule?: Schedule;
   callbacks: Callback[];
   evalDataset: Dataset | null;
@@ -30,7 +32,7 @@ export interface RunSections {
   data: { batch_size: number; shuffle: boolean; train: ComponentNode; validation?: ComponentNode | null };
   trainer: {
     max_steps: number | null; max_epochs: number | null; log_every: number; eval_every: number | null; ckpt_every: number;
-    grad_clip: number | null; ema: { enabled: boolean; decay: number }; optimizer: ComponentNode; schedule?: ComponentNode | null;
+    grad_clip: number | null; ema: { enabled: boolean; decay: number }; optimizer: ComponentNode; optimizers: Record<string, ComponentNode | null>; schedule?: ComponentNode | null;
     callbacks: Record<string, ComponentNode | null>; progress: 'auto' | 'bar' | 'lines' | 'none';
   };
   eval: { dataset?: ComponentNode | null; metrics: Record<string, ComponentNode | null>; batch_size: number; at_end: boolean };
@@ -50,6 +52,10 @@ export function buildParts(config: ConfigMap, registry: ComponentRegistry, conta
   const model = inst.instantiate<Model>(s.model, 'model');
   const loss = inst.instantiate<Loss>(s.loss, 'loss');
   const optimizer = opts.withTraining ? inst.instantiate<Optimizer>(s.trainer.optimizer, 'trainer.optimizer') : (null as unknown as Optimizer);
+  const groupOptimizers: Record<string, Optimizer> = {};
+  if (opts.withTraining) {
+    for (const [k, n] of Object.entries(s.trainer.optimizers ?? {})) if (n) groupOptimizers[k] = inst.instantiate<Optimizer>(n, `trainer.optimizers.${k}`);
+  }
   const schedule = opts.withTraining && s.trainer.schedule ? inst.instantiate<Schedule>(s.trainer.schedule, 'trainer.schedule') : undefined;
   const callbacks = opts.withTraining
     ? Object.entries(s.trainer.callbacks).filter(([, n]) => n).map(([k, n]) => inst.instantiate<Callback>(n as ComponentNode, `trainer.callbacks.${k}`))
@@ -60,5 +66,5 @@ export function buildParts(config: ConfigMap, registry: ComponentRegistry, conta
     for (const [k, n] of Object.entries(s.eval.metrics)) if (n) metrics[k] = inst.instantiate<Metric | ModelMetric>(n, `eval.metrics.${k}`);
     evalDataset = s.eval.dataset ? inst.instantiate<Dataset>(s.eval.dataset, 'eval.dataset') : dataset;
   }
-  return { model, loss, dataset, optimizer, schedule, callbacks, evalDataset, metrics, seeds: inst.seeds };
+  return { model, loss, dataset, optimizer, groupOptimizers, schedule, callbacks, evalDataset, metrics, seeds: inst.seeds };
 }

@@ -110,7 +110,7 @@ export async function runExperiment(req: RunRequest): Promise<RunOutcome> {
   // LDM keeps an EMA of the weights and evaluates with it; the metrics then see the averaged model.
   const ema = s.trainer.ema.enabled ? new Ema(parts.model.namedVariables(), { decay: s.trainer.ema.decay, useNumUpdates: true }) : undefined;
   const trainer = new Trainer(
-    { model: parts.model, loss: parts.loss, optimizer: parts.optimizer, schedule: parts.schedule, callbacks: parts.callbacks, dataset: parts.dataset, batchSize: s.data.batch_size, shuffle: s.data.shuffle, ema },
+    { model: parts.model, loss: parts.loss, optimizer: parts.optimizer, groupOptimizers: parts.groupOptimizers, schedule: parts.schedule, callbacks: parts.callbacks, dataset: parts.dataset, batchSize: s.data.batch_size, shuffle: s.data.shuffle, ema },
     { maxSteps, logEvery: s.trainer.log_every, ckptEvery: s.trainer.ckpt_every, evalEvery: s.trainer.eval_every, gradClip: s.trainer.grad_clip, progress: s.trainer.progress },
     { run, checkpointPath, configHash: composed.hash, rngSeed: deriveSeed(s.seed, 'trainer'), label: runName, log, evaluate: async (st) => { await evaluate(st); } },
   );

@@ -6,6 +6,7 @@ import { BatchPlan } from './batches.ts';
 import { Progress } from './progress.ts';
 import { clipGradNorm } from '../../components/optim/clip.ts';
 import { saveCheckpoint, assignVariables, type LoadedCheckpoint } from './checkpoint.ts';
+import { resolveGroups, optimizerCheckpointGroup, MAIN_GROUP, type OptimisedGroup } from './param-groups.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import { UntangleError } from '../util/errors.ts';
 
@@ -32,6 +33,8 @@ export interface TrainerParts {
   model: Model;
   loss: Loss;
   optimizer: Optimizer;
+  /** Optimisers of the parameter groups the model or loss declare (`trainer.optimizers`), by group name. */
+  groupOptimizers?: Record<string, Optimizer>;
   schedule?: Schedule;
   callbacks: Callback[];
   dataset: Dataset;
@@ -80,12 +83,16 @@ export class Trainer {
     const lossVars = loss.namedVariables?.() ?? new Map<string, tf.Variable>();
     const trainable = [...model.trainableVariables(), ...[...lossVars.values()].filter((v) => v.trainable)];
     if (trainable.length === 0) throw new UntangleError('no-trainable', 'the model has no trainable variables', { model: model.constructor.name });
+    const groups = resolveGroups(model, loss, trainable, optimizer, this.parts.groupOptimizers ?? {});
 
     let step = 0;
     if (resume) {
       assignVariables(model.namedVariables(), resume.groups.model, 'model', this.io.checkpointPath);
       if (lossVars.size) assignVariables(lossVars, resume.groups.loss, 'loss', this.io.checkpointPath);
-      if (resume.groups.optimizer) optimizer.loadState(resume.groups.optimizer);
+      for (const g of groups) {
+        const saved = resume.groups[optimizerCheckpointGroup(g.name)];
+        if (saved) g.optimizer.loadState(saved);
+      }
       if (ema && resume.groups.ema) ema.loadState(resume.groups.ema);
       step = resume.state.step;
       this.io.log(`resuming at step ${step} from ${this.io.checkpointPath}`);
@@ -109,8 +116,8 @@ export class Trainer {
       await saveCheckpoint(this.io.checkpointPath, {
         model: model.namedVariables(),
         loss: lossVars.size ? lossVars : undefined,
-        optimizer: optimizer.state(),
         ema: ema?.state(),
+        ...Object.fromEntries(groups.map((g) => [optimizerCheckpointGroup(g.name), g.optimizer.state()])),
       }, { step: completed, configHash: this.io.configHash, rngSeed: this.io.rngSeed });
     };
 
@@ -130,15 +137,25 @@ export class Trainer {
       }
       const ctx: StepContext = { step, training: true, rng: new Rng(deriveSeed(this.io.rngSeed, `step/${step}`)) };
       const batch: Batch = dataset.batch(plan.indicesFor(step));
-      const lr = optimizer.lr * (schedule ? schedule.factor(step) : 1);
-      const { total, terms } = this.optimiseStep(batch, ctx, trainable, lr, gradClip);
+      const factor = schedule ? schedule.factor(step) : 1;
+      const lr = optimizer.lr * factor;
+      // One forward/backward per group (Lightning's optimizer_idx loop); the main group's loss is
+      // the run's loss, another group's is logged as loss_<group> beside the terms it names.
+      const { total, terms } = this.optimiseStep(batch, ctx, groups[0], lr, gradClip);
+      let worst = total;
+      for (const g of groups.slice(1)) {
+        if (!g.activeAt(step)) continue;
+        const r = this.optimiseStep(batch, { ...ctx, group: g.name, rng: new Rng(deriveSeed(this.io.rngSeed, `step/${step}/${g.name}`)) }, g, g.optimizer.lr * factor, gradClip);
+        Object.assign(terms, r.terms, { [`loss_${g.name}`]: r.total });
+        if (!Number.isFinite(r.total)) worst = r.total;
+      }
       for (const t of Object.values(batch)) t.dispose();
       model.afterStep?.(ctx);
       if (ema) ema.update();
 
-      if (!Number.isFinite(total)) {
+      if (!Number.isFinite(worst)) {
         progress.finish();
-        throw new UntangleError('non-finite-loss', `loss became ${total} at step ${step}`, {
+        throw new UntangleError('non-finite-loss', `loss became ${worst} at step ${step}`, {
           step, terms: Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, String(v)])), checkpoint: this.io.checkpointPath,
         }, 'the last good checkpoint is kept; lower the learning rate, set trainer.grad_clip, or check the data');
       }
@@ -170,9 +187,11 @@ export class Trainer {
     return { steps: step, lastLoss, stopped: 'done' };
   }
 
-  /** Forward, backward, clip, update. Returns the loss and every term as numbers. */
-  private optimiseStep(batch: Batch, ctx: StepContext, vars: tf.Variable[], lr: number, gradClip: number | null): { total: number; terms: Record<string, number> } {
-    const { model, loss, optimizer } = this.parts;
+  /** Forward, backward, clip, update of one group. Returns the loss and every term as numbers. */
+  private optimiseStep(batch: Batch, stepCtx: StepContext, group: OptimisedGroup, lr: number, gradClip: number | null): { total: number; terms: Record<string, number> } {
+    const { model, loss } = this.parts;
+    const { vars, optimizer } = group;
+    const ctx: StepContext = { ...stepCtx, group: stepCtx.group ?? MAIN_GROUP };
     let kept: Record<string, tf.Scalar> = {};
     const { value, grads } = tf.variableGrads(() => {
       const out = model.forward(batch, ctx);

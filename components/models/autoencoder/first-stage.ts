@@ -8,8 +8,11 @@ import type { Module } from '../../nn/index.ts';
 export interface FirstStage extends Model {
   /** Images `[B,H,W,C]` in [0,1] → latents (deterministic). */
   encode(x: tf.Tensor): tf.Tensor;
-  /** Latents → images in [−1,1]. */
-  decode(z: tf.Tensor): tf.Tensor;
+  /**
+   * Latents → images in [−1,1]. A VQ first stage quantises first unless `quantize` is false (LDM's
+   * `force_not_quantize`: a smooth decoder for losses that differentiate through it).
+   */
+  decode(z: tf.Tensor, quantize?: boolean): tf.Tensor;
   readonly latentChannels: number;
 }
 

@@ -60,7 +60,8 @@ export class AutoencoderKL extends Module implements Model, FirstStage {
     const z = reparameterize(mean, logvar, ctx.rng);
     // KL(N(μ, σ²) ‖ N(0, 1)) summed over latent elements, averaged over the batch (LDM's DiagonalGaussian.kl).
     const kl = tf.div(tf.mul(0.5, tf.sum(tf.sub(tf.add(tf.square(mean), tf.exp(logvar)), tf.add(1, logvar)))), batch.x.shape[0]) as tf.Scalar;
-    return { recon: this.decoder.forward(this.postQuantConv.forward(z)), kl };
+    const { out: recon, lastInput } = this.decoder.forwardWithLast(this.postQuantConv.forward(z));
+    return { recon, kl, last_layer_input: lastInput, last_layer_weight: this.decoder.lastLayerWeight };
   }
 
   logImages(batch: Batch): Record<string, tf.Tensor4D> {

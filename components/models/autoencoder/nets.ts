@@ -129,7 +129,19 @@ export class LdmDecoder extends Module {
     this.convOut = this.child('conv_out', new Conv2d(inC, c.out_ch, 3, rng, { padding: 1 }));
   }
 
+  /** The output conv's weight: the "last layer" of taming's adaptive GAN weight. */
+  get lastLayerWeight(): tf.Variable {
+    return this.convOut.weight;
+  }
+
   forward(z: tf.Tensor): tf.Tensor {
+    const { out, lastInput } = this.forwardWithLast(z);
+    lastInput.dispose();
+    return out;
+  }
+
+  /** The images and the input of the last layer: out = conv3×3_same(lastInput, lastLayerWeight) + bias. */
+  forwardWithLast(z: tf.Tensor): { out: tf.Tensor; lastInput: tf.Tensor } {
     return tf.tidy(() => {
       let h: tf.Tensor = this.convIn.forward(z);
       h = this.mid[2].forward(this.mid[1].forward(this.mid[0].forward(h)));
@@ -141,7 +153,8 @@ export class LdmDecoder extends Module {
         });
         if (l.up) h = l.up.forward(h);
       }
-      return this.convOut.forward(silu(this.normOut.forward(h)));
+      const lastInput = silu(this.normOut.forward(h));
+      return { out: this.convOut.forward(lastInput), lastInput };
     });
   }
 }

@@ -14,6 +14,9 @@ export interface VQModelParams {
   n_embed: number;
   ema: boolean;
   ema_decay: number;
+  codebook_init: 'uniform' | 'kmeans';
+  restart_dead: boolean;
+  dead_threshold: number;
 }
 
 /**
@@ -35,7 +38,9 @@ export class VQModel extends Module implements Model, FirstStage {
     this.decoder = this.child('decoder', new LdmDecoder(p.ddconfig, rng));
     this.quantConv = this.child('quant_conv', new Conv2d(p.ddconfig.z_channels, p.embed_dim, 1, rng));
     this.postQuantConv = this.child('post_quant_conv', new Conv2d(p.embed_dim, p.ddconfig.z_channels, 1, rng));
-    this.quantize = this.child('quantize', new VectorQuantizer(p.n_embed, p.embed_dim, rng, p.ema, p.ema_decay));
+    this.quantize = this.child('quantize', new VectorQuantizer(p.n_embed, p.embed_dim, rng, p.ema, p.ema_decay, 1e-5, {
+      init: p.codebook_init, restartDead: p.restart_dead, deadThreshold: p.dead_threshold,
+    }));
   }
 
   get latentChannels(): number {
@@ -47,9 +52,12 @@ export class VQModel extends Module implements Model, FirstStage {
     return tf.tidy(() => this.quantConv.forward(this.encoder.forward(tf.sub(tf.mul(x, 2), 1))));
   }
 
-  /** Latents → images in [−1, 1] (quantising first, as VQModelInterface.decode does). */
-  decode(h: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.decodeCode(this.quantize.forward(h).zq));
+  /**
+   * Latents → images in [−1, 1], quantising first as VQModelInterface.decode does; with `quantize`
+   * false the latents go to the decoder as they are (its `force_not_quantize`).
+   */
+  decode(h: tf.Tensor, quantize = true): tf.Tensor {
+    return tf.tidy(() => this.decodeCode(quantize ? this.quantize.forward(h).zq : h));
   }
 
   private decodeCode(zq: tf.Tensor): tf.Tensor {
@@ -59,11 +67,16 @@ export class VQModel extends Module implements Model, FirstStage {
   forward(batch: Batch, _ctx: StepContext): Outputs {
     const h = this.encode(batch.x);
     const q = this.quantize.forward(h);
-    return { recon: this.decodeCode(q.zq), codebook: q.codebook, commitment: q.commitment, perplexity: q.perplexity };
+    const { out: recon, lastInput } = this.decoder.forwardWithLast(this.postQuantConv.forward(q.zq));
+    // The last layer's input and weight let an adversarial loss term weigh itself (taming's adaptive weight).
+    const out: Outputs = { recon, last_layer_input: lastInput, last_layer_weight: this.decoder.lastLayerWeight, codebook: q.codebook, commitment: q.commitment, perplexity: q.perplexity, used_codes: q.usedCodes };
+    const dead = this.quantize.deadCodes();
+    if (dead !== null) out.dead_codes = tf.scalar(dead);
+    return out;
   }
 
   afterStep(): void {
-    this.quantize.emaUpdate();
+    this.quantize.afterStep();
   }
 
   logImages(batch: Batch): Record<string, tf.Tensor4D> {
@@ -84,6 +97,9 @@ export const vqModelSpec = defineComponent<VQModelParams, VQModel>({
       n_embed: { type: 'integer', minimum: 2, default: 8192 },
       ema: { type: 'boolean', default: false, description: 'EMA codebook updates instead of the codebook loss' },
       ema_decay: { type: 'number', minimum: 0, maximum: 1, default: 0.99 },
+      codebook_init: { enum: ['uniform', 'kmeans'], default: 'uniform', description: "taming's U(−1/n, 1/n), or k-means on the first training batch's encoder outputs (against codebook collapse)" },
+      restart_dead: { type: 'boolean', default: false, description: 'move codes whose usage EMA falls below dead_threshold onto random encoder outputs of the batch (against codebook collapse)' },
+      dead_threshold: { type: 'number', exclusiveMinimum: 0, default: 0.1, description: 'usage EMA (assignments per step, decay 0.99) below which a code counts as dead' },
     },
   },
   create: (p, ctx) => new VQModel(p, new Rng(ctx.seed)),

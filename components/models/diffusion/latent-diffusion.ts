@@ -77,9 +77,9 @@ export class LatentDiffusion extends Module implements Model {
     return { eps_pred: epsPred, eps };
   }
 
-  /** Latents → images in [0, 1]. */
-  decodeLatents(z: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => toUnit(this.firstStage.decode(tf.div(z, this.scale))));
+  /** Latents → images in [0, 1] (`quantize`: see FirstStage.decode). */
+  decodeLatents(z: tf.Tensor, quantize = true): tf.Tensor {
+    return tf.tidy(() => toUnit(this.firstStage.decode(tf.div(z, this.scale), quantize)));
   }
 
   epsFn(): (x: tf.Tensor, t: number) => tf.Tensor {

@@ -120,7 +120,9 @@ export class DisDiff extends Module implements Model {
     const codes = this.encoder.forward(batch.x);
     const g = this.shifts(state, emb, codes);
     const epsPred = tf.add(epsFrozen, tf.mul(this.shiftCoef(t), tf.addN(g)));
-    const out: Outputs = { eps_pred: epsPred, eps };
+    // eps_frozen: the frozen LDM's own prediction on the same x_t, for the loss to log how much the
+    // units improve on it (the paired difference is far less noisy than loss_simple itself).
+    const out: Outputs = { eps_pred: epsPred, eps, eps_frozen: epsFrozen };
     if (this.p.dis_loss) Object.assign(out, this.disentanglingPieces(batch, xt, t, epsFrozen, g, codes, ctx.rng));
     return out;
   }
@@ -148,8 +150,11 @@ export class DisDiff extends Module implements Model {
     const ddimCoef = tf.tensor(Array.from(t, (ti) => -Math.sqrt(1 - s.alphasCumprod[ti])), [b, 1, 1, 1]);
     const x0Frozen = stopGradient(s.predictX0(xt, t, epsFrozen));
     const x0New = s.predictX0(xt, t, tf.add(epsFrozen, tf.mul(ddimCoef, gc)));
-    const imFrozen = stopGradient(ldm.decodeLatents(x0Frozen));
-    const imNew = ldm.decodeLatents(x0New);
+    // Decoded without quantisation, as DisDiff's dis_loss does (force_not_quantize): a quantised
+    // decode maps a small shift to the very same codes, hence the same image and codes p' = p,
+    // where ‖p − p'‖ has no gradient and both cross-entropies sit at log N.
+    const imFrozen = stopGradient(ldm.decodeLatents(x0Frozen, false));
+    const imNew = ldm.decodeLatents(x0New, false);
     const pFrozen = stopGradient(this.encoderCopy.forward(imFrozen));
     const pNew = this.encoderCopy.forward(imNew);
     const { ceOwn, ceChange } = disentanglingCrossEntropies(pFrozen, pNew, stopGradient(codes), c);
@@ -196,6 +201,7 @@ export class DisDiff extends Module implements Model {
    * Swap grid: row i = [source i, its DDIM reconstruction, then for each unit k the reconstruction
    * with unit k taken from image (i+1) mod n]. x_T is the deterministic DDIM inversion (η = 0) of
    * the source's latent under its own codes, so columns differ only by the swapped unit.
+   * `swap_diff`: row i, column k = |swap_k − reconstruction|, normalised by the grid's largest change.
    */
   logImages(batch: Batch, _ctx: StepContext): Record<string, tf.Tensor4D> {
     const n = Math.min(this.p.swap_rows, batch.x.shape[0]);
@@ -220,9 +226,18 @@ export class DisDiff extends Module implements Model {
       columns.push(decode(swapped));
       tf.dispose([mask, swapped]);
     }
-    const grid = tf.tidy(() => tf.reshape(tf.stack(columns, 1), [n * columns.length, x.shape[1] as number, x.shape[2] as number, x.shape[3] as number]) as tf.Tensor4D);
+    const [h, w, ch] = [x.shape[1] as number, x.shape[2] as number, x.shape[3] as number];
+    const grid = tf.tidy(() => tf.reshape(tf.stack(columns, 1), [n * columns.length, h, w, ch]) as tf.Tensor4D);
+    // What each swap changed: |swap_k − reconstruction| (mean over colour), scaled so the largest
+    // change in the grid is white; each row starts with the source and its reconstruction, as in
+    // `swap`. Small early changes are invisible in `swap` but show here.
+    const diff = tf.tidy(() => {
+      const d = tf.mean(tf.abs(tf.sub(tf.stack(columns.slice(2), 1), tf.expandDims(columns[1], 1))), -1, true);
+      const scaled = tf.tile(tf.div(d, tf.maximum(tf.max(d), 1e-8)), [1, 1, 1, 1, ch]);
+      return tf.reshape(tf.concat([tf.stack(columns.slice(0, 2), 1), scaled], 1), [n * columns.length, h, w, ch]) as tf.Tensor4D;
+    });
     tf.dispose([...columns, codes, z0, xT, donor]);
-    return { swap: grid };
+    return { swap: grid, swap_diff: diff };
   }
 }
 
