@@ -132,14 +132,16 @@ describe('DisDiff model (tiny)', () => {
     const m = tinyDisDiff();
     const codes = m.represent(x);
     expect(codes.shape).toEqual([2, 3]);
+    const flat = (g: tf.Tensor5D) => tf.reshape(g, [-1, 16, 16, 3]) as tf.Tensor4D;
     const pics = m.logImages({ x }, ctx(0));
-    const grid = pics.swap;
-    expect(grid.shape).toEqual([2 * 5, 16, 16, 3]);
+    // A 5-D grid: the image logger lays it out with exactly these rows and columns.
+    expect(pics.swap.shape).toEqual([2, 5, 16, 16, 3]);
+    const grid = flat(pics.swap);
     // swap_diff rows: source, reconstruction, then |swap_k − reconstruction| per unit. With the zero
     // shift head a swapped unit changes nothing: those tiles are black.
-    const diffTiles = (g: tf.Tensor4D) => tf.gather(g, [2, 3, 4, 7, 8, 9]);
-    expect(pics.swap_diff.shape).toEqual([2 * 5, 16, 16, 3]);
-    expect(Array.from(tf.slice(pics.swap_diff, 0, 2).dataSync())).toEqual(Array.from(tf.slice(grid, 0, 2).dataSync()));
+    const diffTiles = (g: tf.Tensor5D) => tf.gather(flat(g), [2, 3, 4, 7, 8, 9]);
+    expect(pics.swap_diff.shape).toEqual([2, 5, 16, 16, 3]);
+    expect(Array.from(tf.slice(flat(pics.swap_diff), 0, 2).dataSync())).toEqual(Array.from(tf.slice(grid, 0, 2).dataSync()));
     expect(tf.max(diffTiles(pics.swap_diff)).dataSync()[0]).toBe(0);
     // With a non-zero head the swaps differ, and the largest change is scaled to white.
     const head = m.namedVariables().get('shift.conv_out.weight')!;

@@ -34,10 +34,12 @@ export class ImageLogger implements Callback {
     if (!ctx.model.logImages) return;
     const images = ctx.model.logImages(ctx.sampleBatch, { step: ctx.step, training: false, rng: ctx.rng });
     for (const [name, t] of Object.entries(images)) {
-      const [n, h, w, c] = t.shape;
+      const grid = t.rank === 5;
+      const [n, h, w, c] = grid ? [t.shape[0] * t.shape[1], t.shape[2], t.shape[3], t.shape[4] as number] : t.shape;
       const data = t.dataSync() as Float32Array;
-      // Rows of max_images columns keep paired pictures (input over reconstruction) aligned.
-      const cols = Math.min(n, Math.max(this.p.max_images, name === 'traversal' ? 8 : this.p.max_images));
+      // A 5-D picture names its own column count; otherwise rows of max_images columns keep
+      // paired pictures (inputs over reconstructions) aligned.
+      const cols = grid ? t.shape[1] : Math.min(n, Math.max(this.p.max_images, name === 'traversal' ? 8 : this.p.max_images));
       const g = imageGrid(data, n, h, w, c, cols);
       ctx.logArtifact(`images/train/${name}_step-${String(ctx.step).padStart(7, '0')}.png`, encodePng(g.width, g.height, g.channels, g.pixels));
     }

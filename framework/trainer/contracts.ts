@@ -53,8 +53,12 @@ export interface Model extends Parameterised {
    * (posterior means, no sampling).
    */
   represent?(x: tf.Tensor): tf.Tensor2D;
-  /** Pictures for the run's artifacts: name → images `[N, H, W, C]` in [0, 1] (C = 1 or 3). */
-  logImages?(batch: Batch, ctx: StepContext): Record<string, tf.Tensor4D>;
+  /**
+   * Pictures for the run's artifacts, by name, in [0, 1] (C = 1 or 3). A 4-D [n, h, w, c] batch is laid out in rows of the
+   * logger's `max_images`; a 5-D [rows, columns, h, w, c] tensor is a grid with exactly that
+   * layout (swap grids, sequences: a row per source or sequence, whatever the column count).
+   */
+  logImages?(batch: Batch, ctx: StepContext): Record<string, tf.Tensor4D | tf.Tensor5D>;
   /** Non-gradient updates after each optimiser step (e.g. EMA codebooks). */
   afterStep?(ctx: StepContext): void;
   /** Variables optimised apart from the rest, each group with its own optimiser (see ParamGroup). */

@@ -203,7 +203,7 @@ export class DisDiff extends Module implements Model {
    * the source's latent under its own codes, so columns differ only by the swapped unit.
    * `swap_diff`: row i, column k = |swap_k − reconstruction|, normalised by the grid's largest change.
    */
-  logImages(batch: Batch, _ctx: StepContext): Record<string, tf.Tensor4D> {
+  logImages(batch: Batch, _ctx: StepContext): Record<string, tf.Tensor5D> {
     const n = Math.min(this.p.swap_rows, batch.x.shape[0]);
     const x = tf.slice(batch.x, 0, n);
     const ddim = new DDIMSampler(this.p.swap_ddim_steps, 0);
@@ -226,15 +226,15 @@ export class DisDiff extends Module implements Model {
       columns.push(decode(swapped));
       tf.dispose([mask, swapped]);
     }
-    const [h, w, ch] = [x.shape[1] as number, x.shape[2] as number, x.shape[3] as number];
-    const grid = tf.tidy(() => tf.reshape(tf.stack(columns, 1), [n * columns.length, h, w, ch]) as tf.Tensor4D);
+    const ch = x.shape[3] as number;
+    const grid = tf.stack(columns, 1) as tf.Tensor5D;
     // What each swap changed: |swap_k − reconstruction| (mean over colour), scaled so the largest
     // change in the grid is white; each row starts with the source and its reconstruction, as in
     // `swap`. Small early changes are invisible in `swap` but show here.
     const diff = tf.tidy(() => {
       const d = tf.mean(tf.abs(tf.sub(tf.stack(columns.slice(2), 1), tf.expandDims(columns[1], 1))), -1, true);
       const scaled = tf.tile(tf.div(d, tf.maximum(tf.max(d), 1e-8)), [1, 1, 1, 1, ch]);
-      return tf.reshape(tf.concat([tf.stack(columns.slice(0, 2), 1), scaled], 1), [n * columns.length, h, w, ch]) as tf.Tensor4D;
+      return tf.concat([tf.stack(columns.slice(0, 2), 1), scaled], 1) as tf.Tensor5D;
     });
     tf.dispose([...columns, codes, z0, xT, donor]);
     return { swap: grid, swap_diff: diff };
