@@ -48,11 +48,11 @@ describe('batched small Cholesky and solves', () => {
     expect(x[1]).toBeCloseTo((4 * 7 - 2 * 2) / 16, 5);
     const s3: M = [[6, 2, 1], [2, 5, 2], [1, 2, 4]];
     const l3 = cholesky(tf.tensor3d([s3, [[1, 0, 0], [0, 9, 0], [0, 0, 4]]]));
-    const back = tf.matMul(l3, l3, false, true).arraySync();
+    const back = tf.matMul(l3, l3, false, true).arraySync() as number[][][];
     expect(back[0].flat()).toEqual(s3.flat().map((v) => expect.closeTo(v, 5)));
     expect(back[1].flat()).toEqual([1, 0, 0, 0, 9, 0, 0, 0, 4].map((v) => expect.closeTo(v, 5)));
     const rhs: M = [[1, 0], [2, 1], [3, -1]];
-    const got = choleskySolve(l3, tf.tensor3d([rhs, rhs])).arraySync()[0];
+    const got = (choleskySolve(l3, tf.tensor3d([rhs, rhs])).arraySync() as number[][][])[0];
     expect(got.flat()).toEqual(solve(s3, rhs).x.flat().map((v) => expect.closeTo(v, 5)));
     expect(logDetFromCholesky(l3).dataSync()[0]).toBeCloseTo(solve(s3, [[1], [1], [1]]).logDet, 5);
   });

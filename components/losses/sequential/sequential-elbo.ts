@@ -23,10 +23,21 @@ export function latentGroups(out: Outputs): string[] {
 }
 
 /**
+ * Latent groups scored by sampling: every `<g>_log_q` with a `<g>_log_p`, per example `[B]`, the
+ * log-densities of the posterior sample under q and under the prior (KVAE's a, whose prior is the
+ * state-space marginal from the Kalman filter: no closed-form KL exists).
+ */
+export function sampledGroups(out: Outputs): string[] {
+  return Object.keys(out).filter((k) => k.endsWith('_log_q')).map((k) => k.slice(0, -6))
+    .filter((g) => out[`${g}_log_p`] !== undefined).sort();
+}
+
+/**
  * The sequential ELBO shared by DSVAE, VRNN, DKF, STORN, SRNN and RVAE (Girin et al.'s review):
  * E_q[−log p(x_1:T | ·)] + β Σ_g w_g KL(q_g ‖ p_g), averaged over the batch, where each latent
  * group g's KL is summed over time and dimensions, against the model's learned prior
- * (`<g>_prior_mu/logvar`) when it outputs one and N(0, I) otherwise. Terms: `recon`, `kl_<g>`,
+ * (`<g>_prior_mu/logvar`) when it outputs one and N(0, I) otherwise; groups given as sampled
+ * log-densities (`<g>_log_q`, `<g>_log_p`) contribute the one-sample estimate log q − log p. Terms: `recon`, `kl_<g>`,
  * `elbo`, plus the extra terms' own.
  */
 export class SequentialELBO implements Loss {
@@ -43,6 +54,12 @@ export class SequentialELBO implements Loss {
       const pMu = out[`${g}_prior_mu`] ?? tf.zerosLike(mu);
       const pLv = out[`${g}_prior_logvar`] ?? tf.zerosLike(lv);
       const kl = tf.mean(sumPerExample(klDiagGaussians(mu, lv, pMu, pLv))) as tf.Scalar;
+      terms[`kl_${g}`] = kl;
+      klSum = tf.add(klSum, kl);
+      weighted = tf.add(weighted, tf.mul(this.p.beta * (this.p.kl_weights[g] ?? 1), kl));
+    }
+    for (const g of sampledGroups(out)) {
+      const kl = tf.mean(tf.sub(out[`${g}_log_q`], out[`${g}_log_p`])) as tf.Scalar;
       terms[`kl_${g}`] = kl;
       klSum = tf.add(klSum, kl);
       weighted = tf.add(weighted, tf.mul(this.p.beta * (this.p.kl_weights[g] ?? 1), kl));
