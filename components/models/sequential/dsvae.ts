@@ -21,6 +21,16 @@ export interface DsvaeParams {
   variant: 'full' | 'factorized';
   /** Also encode a frame-shuffled copy (outputs `f_shuffled_mu`) for the static-consistency term. */
   shuffled_static: boolean;
+  /**
+   * Half-width c of the uniform code perturbation of the cyclic term (outputs `x_cycle` and
+   * `x_cycle_target`); 0 turns the cycle off.
+   */
+  cycle_noise: number;
+}
+
+/** U(−c, c) noise of a shape, drawn in JS from `rng` like normalNoise. */
+function uniformNoise(shape: number[], c: number, rng: Rng): tf.Tensor {
+  return tf.tensor(rng.fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), -c, c), shape, 'float32');
 }
 
 /**
@@ -110,7 +120,25 @@ export class DSVAE extends Module implements Model, StaticDynamicModel {
       const frames = tf.unstack(h, 1);
       out.f_shuffled_mu = this.staticPosterior(tf.stack(perm.map((i) => frames[i]), 1) as tf.Tensor3D).mu;
     }
+    if (this.p.cycle_noise > 0) Object.assign(out, this.cycle(f, z, ctx.rng));
     return out;
+  }
+
+  /**
+   * The seeds' cyclic term (DSAE variants): perturb both codes by U(−c, c) noise, decode, encode the
+   * generated sequence again (posterior means), take the noise back off and decode; the result
+   * `x_cycle` should equal the reconstruction `x_cycle_target` = decode(f, z). Both in data space.
+   * It asks the encoder to recover the codes of sequences the decoder generates off the data.
+   */
+  private cycle(f: tf.Tensor2D, z: tf.Tensor3D, rng: Rng): { x_cycle: tf.Tensor; x_cycle_target: tf.Tensor } {
+    const c = this.p.cycle_noise;
+    const uf = uniformNoise(f.shape, c, rng), uz = uniformNoise(z.shape, c, rng);
+    const generated = this.decodeParts(tf.add(f, uf) as tf.Tensor2D, tf.add(z, uz) as tf.Tensor3D);
+    const again = this.encodeParts(generated);
+    return {
+      x_cycle: this.decodeParts(tf.sub(again.static, uf) as tf.Tensor2D, tf.sub(again.dynamic, uz) as tf.Tensor3D),
+      x_cycle_target: this.decodeParts(f, z),
+    };
   }
 
   private toData(raw: tf.Tensor): tf.Tensor {
@@ -171,6 +199,7 @@ export const dsvaeSpec = defineComponent<DsvaeParams, DSVAE>({
       width: { type: 'integer', minimum: 1, default: 256, description: 'conv channels (images) or MLP units (features)' },
       variant: { enum: ['full', 'factorized'], default: 'full' },
       shuffled_static: { type: 'boolean', default: false },
+      cycle_noise: { type: 'number', minimum: 0, default: 0, description: 'U(−c, c) code perturbation of the cyclic term (0: off)' },
     },
   },
   create: (p, ctx) => new DSVAE(p, new Rng(ctx.seed)),
