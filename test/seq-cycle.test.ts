@@ -40,7 +40,7 @@ describe('cyclic consistency term (DSAE variants)', () => {
 
   it('reaches the encoder (non-zero gradients for the frame encoder) and is reported as `cyclic` inside the ELBO', () => {
     const m = new DSVAE({ ...P, cycle_noise: 0.5 }, new Rng(4));
-    const loss = new SequentialELBO({ likelihood: 'mse_identity', beta: 1, kl_weights: {}, terms: { cyc: new CycleConsistency({ weight: 1 }) } });
+    const loss = new SequentialELBO({ likelihood: 'mse_identity', beta: 1, kl_weights: {}, kl_warmup: 0, terms: { cyc: new CycleConsistency({ weight: 1 }) } });
     const x = tf.randomNormal([4, 5, 6], 0, 1, 'float32', 5);
     const enc = [...m.encoder.namedTrainableVariables().values()];
     const { grads } = tf.variableGrads(() => new CycleConsistency({ weight: 1 }).compute({ x }, m.forward({ x }, ctx(6))).total, enc);

@@ -32,7 +32,7 @@ function rotatingBatch(b: number, t: number, seed: number): Batch {
 
 describe('SequentialELBO with sampled groups', () => {
   it('adds log q − log p averaged over the batch as kl_<g>, β- and weight-scaled in the total', () => {
-    const loss = new SequentialELBO({ likelihood: 'mse_identity', beta: 2, kl_weights: { a: 0.5 }, terms: {} });
+    const loss = new SequentialELBO({ likelihood: 'mse_identity', beta: 2, kl_weights: { a: 0.5 }, kl_warmup: 0, terms: {} });
     const out = { x_hat: tf.zeros([2, 1, 1]), a_log_q: tf.tensor1d([-1, -2]), a_log_p: tf.tensor1d([-3, -1]) };
     const r = loss.compute({ x: tf.ones([2, 1, 1]) }, out, { step: 0, training: true, rng: new Rng(0) });
     // recon: summed squared error 1² per example → 1; KL = mean(2, −1) = 0.5; total = 1 + 2·0.5·0.5.
@@ -80,7 +80,7 @@ describe('KVAE', () => {
 
   it('learns: the ELBO falls over Adam steps on rotating points', () => {
     const m = new KVAE(FEAT, new Rng(7));
-    const loss = new SequentialELBO({ likelihood: 'mse_identity', beta: 1, kl_weights: {}, terms: {} });
+    const loss = new SequentialELBO({ likelihood: 'mse_identity', beta: 1, kl_weights: {}, kl_warmup: 0, terms: {} });
     const batch = rotatingBatch(8, 6, 1);
     const opt = new Adam({ lr: 1e-2 });
     const vars = m.trainableVariables();
@@ -100,5 +100,20 @@ describe('KVAE', () => {
     expect(A).toBeDefined();
     const eye = tf.tile(tf.reshape(tf.eye(3), [1, 9]), [3, 1]);
     expect(tf.max(tf.abs(tf.sub(A as tf.Variable, eye))).dataSync()[0]).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('SequentialELBO KL warm-up', () => {
+  it('weights the KL by β·min(1, step / kl_warmup) in the total; the logged KL and ELBO are unweighted', () => {
+    const loss = new SequentialELBO({ likelihood: 'mse_identity', beta: 2, kl_weights: {}, kl_warmup: 100, terms: {} });
+    const out = { x_hat: tf.zeros([1, 1, 1]), a_log_q: tf.tensor1d([-1]), a_log_p: tf.tensor1d([-4]) };
+    const at = (step: number) => loss.compute({ x: tf.zeros([1, 1, 1]) }, out, { step, training: true, rng: new Rng(0) });
+    // recon 0; KL = 3.
+    expect(at(0).total.dataSync()[0]).toBeCloseTo(0, 6);
+    expect(at(25).total.dataSync()[0]).toBeCloseTo(2 * 0.25 * 3, 5);
+    expect(at(100).total.dataSync()[0]).toBeCloseTo(6, 5);
+    expect(at(500).total.dataSync()[0]).toBeCloseTo(6, 5);
+    expect(at(25).terms.kl_a.dataSync()[0]).toBeCloseTo(3, 6);
+    expect(at(25).terms.elbo.dataSync()[0]).toBeCloseTo(-3, 6);
   });
 });
