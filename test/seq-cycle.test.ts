@@ -9,7 +9,7 @@ import { SequentialELBO } from '../components/losses/sequential/sequential-elbo.
 
 tf.setBackend('cpu');
 
-const P: DsvaeParams = { frame_shape: [6], frames: 5, f_dim: 3, z_dim: 2, hidden_dim: 8, conv_dim: 8, width: 8, variant: 'full', shuffled_static: false, cycle_noise: 0 };
+const P: DsvaeParams = { frame_shape: [6], frames: 5, f_dim: 3, z_dim: 2, hidden_dim: 8, conv_dim: 8, width: 8, variant: 'full', shuffled_static: false, cycle_noise: 0, posterior_logvar_init: 0 };
 const ctx = (seed: number) => ({ step: 0, training: true, rng: new Rng(seed) });
 
 describe('cyclic consistency term (DSAE variants)', () => {

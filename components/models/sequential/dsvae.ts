@@ -26,6 +26,12 @@ export interface DsvaeParams {
    * `x_cycle_target`); 0 turns the cycle off.
    */
   cycle_noise: number;
+  /**
+   * Where the posteriors' log σ² start (a fixed shift of their heads). The default 0 starts them
+   * at unit variance, whose noise drowns the codes at first: a 500-step CPU run then decoded the
+   * mean sprite for every code. −4 (σ ≈ 0.14) lets the decoder see the codes from the start.
+   */
+  posterior_logvar_init: number;
 }
 
 /** U(−c, c) noise of a shape, drawn in JS from `rng` like normalNoise. */
@@ -60,15 +66,15 @@ export class DSVAE extends Module implements Model, StaticDynamicModel {
     this.dynamicDim = p.z_dim;
     this.encoder = this.child('encoder', frameEncoder(codec, p.conv_dim, rng));
     this.staticRnn = this.child('static_rnn', Bidirectional.lstm(p.conv_dim, p.hidden_dim, rng));
-    this.staticHead = this.child('static_head', new GaussianHead(2 * p.hidden_dim, p.f_dim, rng));
+    this.staticHead = this.child('static_head', new GaussianHead(2 * p.hidden_dim, p.f_dim, rng, p.posterior_logvar_init));
     if (p.variant === 'full') {
       this.dynamicRnn = this.child('dynamic_rnn', Bidirectional.lstm(p.conv_dim + p.f_dim, p.hidden_dim, rng));
       this.factorizedHidden = null;
-      this.dynamicHead = this.child('dynamic_head', new GaussianHead(2 * p.hidden_dim, p.z_dim, rng));
+      this.dynamicHead = this.child('dynamic_head', new GaussianHead(2 * p.hidden_dim, p.z_dim, rng, p.posterior_logvar_init));
     } else {
       this.dynamicRnn = null;
       this.factorizedHidden = this.child('dynamic_mlp', new Linear(p.conv_dim, p.hidden_dim, rng, { activation: 'leaky_relu' }));
-      this.dynamicHead = this.child('dynamic_head', new GaussianHead(p.hidden_dim, p.z_dim, rng));
+      this.dynamicHead = this.child('dynamic_head', new GaussianHead(p.hidden_dim, p.z_dim, rng, p.posterior_logvar_init));
     }
     this.prior = this.child('prior', new LstmPrior(p.z_dim, p.hidden_dim, rng));
     this.decoder = this.child('decoder', frameDecoder(codec, p.z_dim + p.f_dim, rng));
@@ -199,6 +205,7 @@ export const dsvaeSpec = defineComponent<DsvaeParams, DSVAE>({
       width: { type: 'integer', minimum: 1, default: 256, description: 'conv channels (images) or MLP units (features)' },
       variant: { enum: ['full', 'factorized'], default: 'full' },
       shuffled_static: { type: 'boolean', default: false },
+      posterior_logvar_init: { type: 'number', default: 0, description: 'starting log σ² of the posteriors (fixed shift of their heads)' },
       cycle_noise: { type: 'number', minimum: 0, default: 0, description: 'U(−c, c) code perturbation of the cyclic term (0: off)' },
     },
   },

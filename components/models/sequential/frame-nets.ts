@@ -122,16 +122,20 @@ export function frameDecoder(spec: FrameCodecSpec, inDim: number, rng: Rng): Fra
     : new MlpFrameDecoder(inDim, spec.frameShape[0], spec.width, rng);
 }
 
-/** Linear → (μ, log σ²), the Gaussian head of every posterior and learned prior. */
+/**
+ * Linear → (μ, log σ²), the Gaussian head of every posterior and learned prior. `logvarOffset` is
+ * added to the linear log σ² (a fixed shift, i.e. where log σ² starts): a negative one makes a
+ * posterior start narrow, so the decoder sees the code's signal rather than unit noise.
+ */
 export class GaussianHead extends Module {
   private readonly lin: Linear;
-  constructor(inDim: number, readonly dim: number, rng: Rng) {
+  constructor(inDim: number, readonly dim: number, rng: Rng, private readonly logvarOffset = 0) {
     super();
     this.lin = this.child('lin', new Linear(inDim, 2 * dim, rng));
   }
   forward(h: tf.Tensor): { mu: tf.Tensor; logvar: tf.Tensor } {
     const out = this.lin.forward(h);
     const [mu, logvar] = tf.split(out, 2, out.rank - 1);
-    return { mu, logvar };
+    return { mu, logvar: this.logvarOffset === 0 ? logvar : tf.add(logvar, this.logvarOffset) };
   }
 }
