@@ -9,7 +9,7 @@ import { SequentialELBO } from '../components/losses/sequential/sequential-elbo.
 
 tf.setBackend('cpu');
 
-const P: DsvaeParams = { frame_shape: [6], frames: 5, f_dim: 3, z_dim: 2, hidden_dim: 8, conv_dim: 8, width: 8, variant: 'full', shuffled_static: false, cycle_noise: 0, posterior_logvar_init: 0 };
+const P: DsvaeParams = { frame_shape: [6], frames: 5, f_dim: 3, z_dim: 2, hidden_dim: 8, conv_dim: 8, width: 8, variant: 'full', shuffled_static: false, cycle_noise: 0, posterior_logvar_init: 0, frame_norm: false };
 const ctx = (seed: number) => ({ step: 0, training: true, rng: new Rng(seed) });
 
 describe('cyclic consistency term (DSAE variants)', () => {
@@ -48,5 +48,19 @@ describe('cyclic consistency term (DSAE variants)', () => {
     const r = loss.compute({ x }, m.forward({ x }, ctx(7)), ctx(7));
     expect(r.terms.cyclic).toBeDefined();
     expect(r.terms.cyc).toBeUndefined();
+  });
+});
+
+describe('conv frame codec with GroupNorm (frame_norm)', () => {
+  it('adds only the norms\' parameters; without it the parameter names (and old checkpoints) are unchanged', () => {
+    const names = (norm: boolean) => [...new DSVAE({ ...P, frame_shape: [64, 64, 3], frames: 2, width: 8, frame_norm: norm }, new Rng(1)).namedTrainableVariables().keys()];
+    const plain = names(false), normed = names(true);
+    expect(plain.some((n) => n.includes('.gn.'))).toBe(false);
+    expect(normed.filter((n) => !plain.includes(n)).every((n) => /\.norm\d\.gn\.(weight|bias)$/.test(n))).toBe(true);
+    // 4 encoder + 3 decoder norms, weight and bias each.
+    expect(normed.length - plain.length).toBe(14);
+    const m = new DSVAE({ ...P, frame_shape: [64, 64, 3], frames: 2, width: 8, frame_norm: true }, new Rng(1));
+    const out = m.forward({ x: tf.randomUniform([2, 2, 64, 64, 3], 0, 1, 'float32', 3) }, ctx(4));
+    expect(out.x_hat.shape).toEqual([2, 2, 64, 64, 3]);
   });
 });

@@ -45,7 +45,7 @@ function trainSteps(model: Model, loss: Loss, batch: Batch, steps: number, lr = 
   return { first: losses[0], last: losses[losses.length - 1] };
 }
 
-const FEAT_DSVAE: DsvaeParams = { frame_shape: [6], frames: 5, f_dim: 3, z_dim: 2, hidden_dim: 8, conv_dim: 8, width: 8, variant: 'full', shuffled_static: false, cycle_noise: 0, posterior_logvar_init: 0 };
+const FEAT_DSVAE: DsvaeParams = { frame_shape: [6], frames: 5, f_dim: 3, z_dim: 2, hidden_dim: 8, conv_dim: 8, width: 8, variant: 'full', shuffled_static: false, cycle_noise: 0, posterior_logvar_init: 0, frame_norm: false };
 
 describe('DSVAE', () => {
   it('outputs the ELBO groups with their shapes; full and factorized; static/dynamic codes', () => {

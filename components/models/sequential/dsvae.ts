@@ -32,6 +32,8 @@ export interface DsvaeParams {
    * mean sprite for every code. −4 (σ ≈ 0.14) lets the decoder see the codes from the start.
    */
   posterior_logvar_init: number;
+  /** GroupNorm in the conv frame encoder/decoder (see frame-nets.ts). */
+  frame_norm: boolean;
 }
 
 /** U(−c, c) noise of a shape, drawn in JS from `rng` like normalNoise. */
@@ -61,7 +63,7 @@ export class DSVAE extends Module implements Model, StaticDynamicModel {
 
   constructor(readonly p: DsvaeParams, rng: Rng) {
     super();
-    const codec = { frameShape: p.frame_shape, width: p.width };
+    const codec = { frameShape: p.frame_shape, width: p.width, norm: p.frame_norm };
     this.staticDim = p.f_dim;
     this.dynamicDim = p.z_dim;
     this.encoder = this.child('encoder', frameEncoder(codec, p.conv_dim, rng));
@@ -205,6 +207,7 @@ export const dsvaeSpec = defineComponent<DsvaeParams, DSVAE>({
       width: { type: 'integer', minimum: 1, default: 256, description: 'conv channels (images) or MLP units (features)' },
       variant: { enum: ['full', 'factorized'], default: 'full' },
       shuffled_static: { type: 'boolean', default: false },
+      frame_norm: { type: 'boolean', default: false, description: 'GroupNorm in the conv frame encoder/decoder' },
       posterior_logvar_init: { type: 'number', default: 0, description: 'starting log σ² of the posteriors (fixed shift of their heads)' },
       cycle_noise: { type: 'number', minimum: 0, default: 0, description: 'U(−c, c) code perturbation of the cyclic term (0: off)' },
     },
