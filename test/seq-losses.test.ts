@@ -22,7 +22,7 @@ describe('sequential ELBO terms against hand-computed values', () => {
   });
 
   it('recon + KL(f ‖ N(0,1)) + Σ_t KL(z_t ‖ learned prior), per group and in total', () => {
-    const loss = new SequentialELBO({ likelihood: 'mse_identity', beta: 2, kl_weights: { f: 0.5 }, terms: {} });
+    const loss = new SequentialELBO({ likelihood: 'mse_identity', beta: 2, kl_weights: { f: 0.5 }, kl_warmup: 0, terms: {} });
     const out = {
       x_hat: tf.tensor3d([[[0.5], [0.5]]]),
       f_mu: tf.tensor2d([[1]]), f_logvar: tf.tensor2d([[0]]),
@@ -39,7 +39,7 @@ describe('sequential ELBO terms against hand-computed values', () => {
   });
 
   it('masked entries do not count in the reconstruction', () => {
-    const loss = new SequentialELBO({ likelihood: 'mse_identity', beta: 1, kl_weights: {}, terms: {} });
+    const loss = new SequentialELBO({ likelihood: 'mse_identity', beta: 1, kl_weights: {}, kl_warmup: 0, terms: {} });
     const r = loss.compute({ x: tf.tensor3d([[[0, 5]]]), mask: tf.tensor3d([[[1, 0]]]) }, { x_hat: tf.tensor3d([[[1, 0]]]) }, ctx);
     expect(val(r.terms.recon)).toBeCloseTo(1, 6);
   });

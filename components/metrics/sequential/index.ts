@@ -1,5 +1,6 @@
 import type { ComponentSpec } from '../../../framework/registry/types.ts';
 import { swapAccuracySpec } from './swap-accuracy.ts';
 import { speakerEerSpec } from './speaker-eer.ts';
+import { judgeAccuracySpec } from './judge-accuracy.ts';
 
-export const specs: ComponentSpec[] = [swapAccuracySpec, speakerEerSpec];
+export const specs: ComponentSpec[] = [swapAccuracySpec, speakerEerSpec, judgeAccuracySpec];

@@ -21,6 +21,24 @@ export interface DsvaeParams {
   variant: 'full' | 'factorized';
   /** Also encode a frame-shuffled copy (outputs `f_shuffled_mu`) for the static-consistency term. */
   shuffled_static: boolean;
+  /**
+   * Half-width c of the uniform code perturbation of the cyclic term (outputs `x_cycle` and
+   * `x_cycle_target`); 0 turns the cycle off.
+   */
+  cycle_noise: number;
+  /**
+   * Where the posteriors' log σ² start (a fixed shift of their heads). The default 0 starts them
+   * at unit variance, whose noise drowns the codes at first: a 500-step CPU run then decoded the
+   * mean sprite for every code. −4 (σ ≈ 0.14) lets the decoder see the codes from the start.
+   */
+  posterior_logvar_init: number;
+  /** GroupNorm in the conv frame encoder/decoder (see frame-nets.ts). */
+  frame_norm: boolean;
+}
+
+/** U(−c, c) noise of a shape, drawn in JS from `rng` like normalNoise. */
+function uniformNoise(shape: number[], c: number, rng: Rng): tf.Tensor {
+  return tf.tensor(rng.fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), -c, c), shape, 'float32');
 }
 
 /**
@@ -45,20 +63,20 @@ export class DSVAE extends Module implements Model, StaticDynamicModel {
 
   constructor(readonly p: DsvaeParams, rng: Rng) {
     super();
-    const codec = { frameShape: p.frame_shape, width: p.width };
+    const codec = { frameShape: p.frame_shape, width: p.width, norm: p.frame_norm };
     this.staticDim = p.f_dim;
     this.dynamicDim = p.z_dim;
     this.encoder = this.child('encoder', frameEncoder(codec, p.conv_dim, rng));
     this.staticRnn = this.child('static_rnn', Bidirectional.lstm(p.conv_dim, p.hidden_dim, rng));
-    this.staticHead = this.child('static_head', new GaussianHead(2 * p.hidden_dim, p.f_dim, rng));
+    this.staticHead = this.child('static_head', new GaussianHead(2 * p.hidden_dim, p.f_dim, rng, p.posterior_logvar_init));
     if (p.variant === 'full') {
       this.dynamicRnn = this.child('dynamic_rnn', Bidirectional.lstm(p.conv_dim + p.f_dim, p.hidden_dim, rng));
       this.factorizedHidden = null;
-      this.dynamicHead = this.child('dynamic_head', new GaussianHead(2 * p.hidden_dim, p.z_dim, rng));
+      this.dynamicHead = this.child('dynamic_head', new GaussianHead(2 * p.hidden_dim, p.z_dim, rng, p.posterior_logvar_init));
     } else {
       this.dynamicRnn = null;
       this.factorizedHidden = this.child('dynamic_mlp', new Linear(p.conv_dim, p.hidden_dim, rng, { activation: 'leaky_relu' }));
-      this.dynamicHead = this.child('dynamic_head', new GaussianHead(p.hidden_dim, p.z_dim, rng));
+      this.dynamicHead = this.child('dynamic_head', new GaussianHead(p.hidden_dim, p.z_dim, rng, p.posterior_logvar_init));
     }
     this.prior = this.child('prior', new LstmPrior(p.z_dim, p.hidden_dim, rng));
     this.decoder = this.child('decoder', frameDecoder(codec, p.z_dim + p.f_dim, rng));
@@ -110,7 +128,25 @@ export class DSVAE extends Module implements Model, StaticDynamicModel {
       const frames = tf.unstack(h, 1);
       out.f_shuffled_mu = this.staticPosterior(tf.stack(perm.map((i) => frames[i]), 1) as tf.Tensor3D).mu;
     }
+    if (this.p.cycle_noise > 0) Object.assign(out, this.cycle(f, z, ctx.rng));
     return out;
+  }
+
+  /**
+   * The seeds' cyclic term (DSAE variants): perturb both codes by U(−c, c) noise, decode, encode the
+   * generated sequence again (posterior means), take the noise back off and decode; the result
+   * `x_cycle` should equal the reconstruction `x_cycle_target` = decode(f, z). Both in data space.
+   * It asks the encoder to recover the codes of sequences the decoder generates off the data.
+   */
+  private cycle(f: tf.Tensor2D, z: tf.Tensor3D, rng: Rng): { x_cycle: tf.Tensor; x_cycle_target: tf.Tensor } {
+    const c = this.p.cycle_noise;
+    const uf = uniformNoise(f.shape, c, rng), uz = uniformNoise(z.shape, c, rng);
+    const generated = this.decodeParts(tf.add(f, uf) as tf.Tensor2D, tf.add(z, uz) as tf.Tensor3D);
+    const again = this.encodeParts(generated);
+    return {
+      x_cycle: this.decodeParts(tf.sub(again.static, uf) as tf.Tensor2D, tf.sub(again.dynamic, uz) as tf.Tensor3D),
+      x_cycle_target: this.decodeParts(f, z),
+    };
   }
 
   private toData(raw: tf.Tensor): tf.Tensor {
@@ -171,6 +207,9 @@ export const dsvaeSpec = defineComponent<DsvaeParams, DSVAE>({
       width: { type: 'integer', minimum: 1, default: 256, description: 'conv channels (images) or MLP units (features)' },
       variant: { enum: ['full', 'factorized'], default: 'full' },
       shuffled_static: { type: 'boolean', default: false },
+      frame_norm: { type: 'boolean', default: false, description: 'GroupNorm in the conv frame encoder/decoder' },
+      posterior_logvar_init: { type: 'number', default: 0, description: 'starting log σ² of the posteriors (fixed shift of their heads)' },
+      cycle_noise: { type: 'number', minimum: 0, default: 0, description: 'U(−c, c) code perturbation of the cyclic term (0: off)' },
     },
   },
   create: (p, ctx) => new DSVAE(p, new Rng(ctx.seed)),

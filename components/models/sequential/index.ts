@@ -7,5 +7,6 @@ import { srnnSpec } from './srnn.ts';
 import { rvaeSpec } from './rvae.ts';
 import { fhvaeSpec } from './fhvae.ts';
 import { sequenceJudgeSpec } from './sequence-judge.ts';
+import { kvaeSpec } from './kvae.ts';
 
-export const specs: ComponentSpec[] = [dsvaeSpec, vrnnSpec, dkfSpec, stornSpec, srnnSpec, rvaeSpec, fhvaeSpec, sequenceJudgeSpec];
+export const specs: ComponentSpec[] = [dsvaeSpec, vrnnSpec, dkfSpec, stornSpec, srnnSpec, rvaeSpec, fhvaeSpec, sequenceJudgeSpec, kvaeSpec];

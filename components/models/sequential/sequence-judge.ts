@@ -23,8 +23,11 @@ export interface SequenceJudgeParams {
 /**
  * The judge of the sequential-disentanglement protocol (DSVAE/S3VAE/C-DSVAE): a classifier of the
  * ground-truth factors, trained as a run of its own and then used to label generated sequences.
- * Frames → φ(x_t) → BiLSTM; static heads read the time-mean, dynamic heads read the time-mean
- * (sequence-level dynamics: action, direction) or every step (per-frame content).
+ * Frames → φ(x_t) → BiLSTM. Static heads read the time-means of both φ(x_t) and the BiLSTM
+ * output: appearance (colours) is in every frame, so it need not squeeze through a small
+ * recurrent state that also carries the motion (with only the BiLSTM mean, a CPU-size judge
+ * stalled at ~62 % on the colour factors while the motion heads reached 99 %). Dynamic heads read
+ * the BiLSTM time-mean (sequence-level dynamics: action, direction) or every step (per-frame content).
  * Outputs `logits_static_<k>` `[B, C_k]` and `logits_dynamic_<k>` (`[B, C_k]` or `[B, T, C_k]`).
  */
 export class SequenceJudge extends Module implements Model {
@@ -37,7 +40,7 @@ export class SequenceJudge extends Module implements Model {
     super();
     this.encoder = this.child('encoder', frameEncoder({ frameShape: p.frame_shape, width: p.width }, p.embed, rng));
     this.rnn = this.child('rnn', Bidirectional.lstm(p.embed, p.hidden, rng));
-    this.staticHeads = p.static_sizes.map((c, k) => this.child(`static_${k}`, new Linear(2 * p.hidden, c, rng)));
+    this.staticHeads = p.static_sizes.map((c, k) => this.child(`static_${k}`, new Linear(p.embed + 2 * p.hidden, c, rng)));
     this.dynamicHeads = p.dynamic_sizes.map((c, k) => this.child(`dynamic_${k}`, new Linear(2 * p.hidden, c, rng)));
   }
 
@@ -46,10 +49,12 @@ export class SequenceJudge extends Module implements Model {
   }
 
   classify(x: tf.Tensor): Outputs {
-    const h = this.rnn.forward(this.encoder.forward(x)).output;
+    const e = this.encoder.forward(x);
+    const h = this.rnn.forward(e).output;
     const pooled = tf.mean(h, 1);
+    const appearance = tf.concat([tf.mean(e, 1), pooled], 1);
     const out: Outputs = {};
-    this.staticHeads.forEach((l, k) => { out[`logits_static_${k}`] = l.forward(pooled); });
+    this.staticHeads.forEach((l, k) => { out[`logits_static_${k}`] = l.forward(appearance); });
     this.dynamicHeads.forEach((l, k) => { out[`logits_dynamic_${k}`] = l.forward(this.p.dynamic_per_frame ? h : pooled); });
     return out;
   }
