@@ -27,7 +27,7 @@ describe('image logger', () => {
   it('lays a 4-D batch out in rows of max_images and a 5-D grid with its own rows and columns', async () => {
     await tf.setBackend('cpu');
     // 6 tiles of 4×5 with a 2-pixel gutter: max_images 4 → 2 rows of 4 columns.
-    const out = logged({ batch: tf.zeros([6, 4, 5, 3]), grid: tf.zeros([2, 6, 4, 5, 3]) }, 4);
+    const out = logged({ batch: tf.zeros([6, 4, 5, 3]) as tf.Tensor4D, grid: tf.zeros([2, 6, 4, 5, 3]) as tf.Tensor5D }, 4);
     expect(size(out.get('images/train/batch_step-0000010.png')!)).toEqual([4 * 5 + 5 * 2, 2 * 4 + 3 * 2]);
     // The 5-D grid keeps its 6 columns although max_images is 4.
     expect(size(out.get('images/train/grid_step-0000010.png')!)).toEqual([6 * 5 + 7 * 2, 2 * 4 + 3 * 2]);

@@ -48,6 +48,20 @@ function trainSteps(model: Model, loss: Loss, batch: Batch, steps: number, lr = 
 const FEAT_DSVAE: DsvaeParams = { frame_shape: [6], frames: 5, f_dim: 3, z_dim: 2, hidden_dim: 8, conv_dim: 8, width: 8, variant: 'full', shuffled_static: false, cycle_noise: 0, posterior_logvar_init: 0, frame_norm: false };
 
 describe('DSVAE', () => {
+  it('draws its pictures with one sequence (or one latent) per row, whatever the sequence length', () => {
+    const m = new DSVAE({ ...FEAT_DSVAE, frame_shape: [64, 64, 3], frames: 3, width: 4, conv_dim: 8 }, new Rng(2));
+    const x = tf.randomUniform([4, 3, 64, 64, 3], 0, 1, 'float32', 1);
+    const pics = m.logImages({ x }, { step: 0, training: false, rng: new Rng(3) });
+    // 2 pairs × (a, b, f_a+z_b, f_b+z_a), each row a 3-frame sequence.
+    expect(pics.swap.shape).toEqual([8, 3, 64, 64, 3]);
+    expect(pics.static_fixed.shape).toEqual([5, 3, 64, 64, 3]);
+    // The first 3 static latents (f_dim 3), 8 values each; row 0 starts at offset −2.
+    expect(pics.traversal_static.shape).toEqual([3, 8, 64, 64, 3]);
+    expect(pics.traversal_dynamic.shape).toEqual([2, 8, 64, 64, 3]);
+    // Row 0 of the swap grid is sequence a itself.
+    expect(Array.from(tf.slice(pics.swap, [0], [1]).dataSync())).toEqual(Array.from(tf.slice(x, [0], [1]).dataSync()));
+  });
+
   it('outputs the ELBO groups with their shapes; full and factorized; static/dynamic codes', () => {
     for (const variant of ['full', 'factorized'] as const) {
       const m = new DSVAE({ ...FEAT_DSVAE, variant, shuffled_static: true }, new Rng(1));

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../framework/registry/types.ts';
 import type { Callback, CallbackContext, StepInfo } from '../../framework/trainer/contracts.ts';
-import { encodePng, imageGrid } from '../../framework/util/png.ts';
+import { pictureGridPng } from '../../framework/util/png.ts';
 
 export interface ImageLoggerParams {
   every: number;
@@ -34,14 +34,10 @@ export class ImageLogger implements Callback {
     if (!ctx.model.logImages) return;
     const images = ctx.model.logImages(ctx.sampleBatch, { step: ctx.step, training: false, rng: ctx.rng });
     for (const [name, t] of Object.entries(images)) {
-      const grid = t.rank === 5;
-      const [n, h, w, c] = grid ? [t.shape[0] * t.shape[1], t.shape[2], t.shape[3], t.shape[4] as number] : t.shape;
-      const data = t.dataSync() as Float32Array;
-      // A 5-D picture names its own column count; otherwise rows of max_images columns keep
-      // paired pictures (inputs over reconstructions) aligned.
-      const cols = grid ? t.shape[1] : Math.min(n, Math.max(this.p.max_images, name === 'traversal' ? 8 : this.p.max_images));
-      const g = imageGrid(data, n, h, w, c, cols);
-      ctx.logArtifact(`images/train/${name}_step-${String(ctx.step).padStart(7, '0')}.png`, encodePng(g.width, g.height, g.channels, g.pixels));
+      // Rows of max_images columns keep paired pictures (inputs over reconstructions) aligned; a
+      // 5-D picture names its own columns.
+      const cols = Math.max(this.p.max_images, name === 'traversal' ? 8 : this.p.max_images);
+      ctx.logArtifact(`images/train/${name}_step-${String(ctx.step).padStart(7, '0')}.png`, pictureGridPng(t.shape, t.dataSync() as Float32Array, cols));
     }
     tf.dispose(Object.values(images));
   }

@@ -80,3 +80,14 @@ export function imageGrid(data: Float32Array, n: number, h: number, w: number, c
   }
   return { width, height, channels, pixels };
 }
+
+/**
+ * A picture tensor's values as a PNG grid: a 4-D `[n, h, w, c]` batch in rows of `cols`, or a 5-D
+ * `[rows, columns, h, w, c]` grid with exactly its own layout (a swap grid, one sequence per row).
+ */
+export function pictureGridPng(shape: readonly number[], data: Float32Array, cols: number): Uint8Array {
+  const grid = shape.length === 5;
+  const [n, h, w, c] = grid ? [shape[0] * shape[1], shape[2], shape[3], shape[4]] : shape;
+  const g = imageGrid(data, n, h, w, c, grid ? shape[1] : Math.min(n, cols));
+  return encodePng(g.width, g.height, g.channels, g.pixels);
+}

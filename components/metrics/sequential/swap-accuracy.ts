@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../../framework/registry/types.ts';
 import type { MetricScores, ModelMetric, ModelMetricContext } from '../types.ts';
 import type { Outputs } from '../../../framework/trainer/contracts.ts';
-import { encodePng, imageGrid } from '../../../framework/util/png.ts';
+import { pictureGridPng } from '../../../framework/util/png.ts';
 import { canReconstruct, isStaticDynamicModel, type StaticDynamicModel } from '../../models/sequential/types.ts';
 import { swapAndTraversalImages } from '../../models/sequential/sequence-images.ts';
 import type { SequenceJudge } from '../../models/sequential/sequence-judge.ts';
@@ -159,11 +159,7 @@ export class SwapAccuracy implements ModelMetric {
 
   private logGrids(model: StaticDynamicModel, x: tf.Tensor, ctx: ModelMetricContext): void {
     const images = swapAndTraversalImages(model, tf.slice(x, [0], [Math.min(6, x.shape[0])]), ctx.rng);
-    for (const [name, t] of Object.entries(images)) {
-      const [n, h, w, c] = t.shape;
-      const g = imageGrid(t.dataSync() as Float32Array, n, h, w, c, 8);
-      ctx.logArtifact(`eval/swap/${name}.png`, encodePng(g.width, g.height, g.channels, g.pixels));
-    }
+    for (const [name, t] of Object.entries(images)) ctx.logArtifact(`eval/swap/${name}.png`, pictureGridPng(t.shape, t.dataSync() as Float32Array, 8));
     tf.dispose(Object.values(images));
   }
 }

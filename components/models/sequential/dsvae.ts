@@ -181,7 +181,7 @@ export class DSVAE extends Module implements Model, StaticDynamicModel {
     return this.encodeParts(x).static;
   }
 
-  logImages(batch: Batch, ctx: StepContext): Record<string, tf.Tensor4D> {
+  logImages(batch: Batch, ctx: StepContext): Record<string, tf.Tensor5D> {
     return isImageFrame(this.p.frame_shape) ? swapAndTraversalImages(this, batch.x, ctx.rng) : {};
   }
 }

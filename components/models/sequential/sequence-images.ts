@@ -2,10 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../../framework/util/rng.ts';
 import type { StaticDynamicModel } from './types.ts';
 
-/** `[B, T, H, W, C]` → `[B·T, H, W, C]`: one sequence per grid row when the logger uses T columns. */
-function rows(x: tf.Tensor): tf.Tensor4D {
-  const [, , h, w, c] = x.shape;
-  return tf.reshape(x, [-1, h, w, c]) as tf.Tensor4D;
+/** `[B, T, H, W, C]` sequences as a 5-D picture: one sequence per grid row, whatever T is. */
+function rows(x: tf.Tensor): tf.Tensor5D {
+  return x as tf.Tensor5D;
 }
 
 /**
@@ -17,7 +16,7 @@ function rows(x: tf.Tensor): tf.Tensor4D {
  *  - `traversal_static` / `traversal_dynamic`: frame 0 while one latent (the first 4 of each)
  *    moves over ±2 in 8 steps (the dynamic one shifted at every step).
  */
-export function swapAndTraversalImages(model: StaticDynamicModel, x: tf.Tensor, rng: Rng): Record<string, tf.Tensor4D> {
+export function swapAndTraversalImages(model: StaticDynamicModel, x: tf.Tensor, rng: Rng): Record<string, tf.Tensor5D> {
   return tf.tidy(() => {
     const b = x.shape[0];
     const { static: f, dynamic: z } = model.encodeParts(x);
@@ -30,7 +29,7 @@ export function swapAndTraversalImages(model: StaticDynamicModel, x: tf.Tensor, 
       const za = tf.slice(z, [a, 0, 0], [1, -1, -1]) as tf.Tensor3D, zc = tf.slice(z, [c, 0, 0], [1, -1, -1]) as tf.Tensor3D;
       swap.push(tf.slice(x, [a], [1]), tf.slice(x, [c], [1]), model.decodeParts(fa, zc), model.decodeParts(fc, za));
     }
-    const out: Record<string, tf.Tensor4D> = {};
+    const out: Record<string, tf.Tensor5D> = {};
     if (swap.length) out.swap = rows(tf.concat(swap, 0));
     const f0 = tf.slice(f, [0, 0], [1, -1]) as tf.Tensor2D;
     const z0 = tf.slice(z, [0, 0, 0], [1, -1, -1]) as tf.Tensor3D;
@@ -40,7 +39,9 @@ export function swapAndTraversalImages(model: StaticDynamicModel, x: tf.Tensor, 
     const trav = (dim: number, build: (i: number, v: number) => tf.Tensor) => {
       const frames: tf.Tensor[] = [];
       for (let i = 0; i < Math.min(4, dim); i++) for (const v of offsets) frames.push(tf.slice(build(i, v), [0, 0], [1, 1]));
-      return rows(tf.concat(frames, 0));
+      // One latent per row, its 8 values across.
+      const [, , h, w, c] = frames[0].shape;
+      return tf.reshape(tf.concat(frames, 0), [-1, offsets.length, h, w, c]) as tf.Tensor5D;
     };
     const onehot = (dim: number, i: number, v: number) => tf.tensor1d(Array.from({ length: dim }, (_, j) => (j === i ? v : 0)));
     out.traversal_static = trav(model.staticDim, (i, v) => model.decodeParts(tf.add(f0, onehot(model.staticDim, i, v)) as tf.Tensor2D, z0));
