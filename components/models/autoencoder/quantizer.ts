@@ -53,6 +53,8 @@ export class VectorQuantizer extends Module {
   private readonly usage: tf.Variable | null;
   /** 1 once the data-driven init ran (with `init: kmeans`); a checkpointed buffer, so a resume does not redo it. */
   private readonly initialised: tf.Variable | null;
+  /** Mirrors `initialised` once it reads 1, so training steps stop reading the buffer back. */
+  private initDone = false;
   private last: { z: tf.Tensor2D; onehot: tf.Tensor2D } | null = null;
   private readonly opts: CodebookOptions;
   private readonly rng: Rng;
@@ -80,7 +82,10 @@ export class VectorQuantizer extends Module {
   /** `z [B,H,W,dim]` → quantised latents and the VQ terms. */
   forward(z: tf.Tensor): QuantizeOutput {
     const flat = tf.reshape(z, [-1, this.dim]) as tf.Tensor2D;
-    if (this.training && this.initialised && this.initialised.dataSync()[0] === 0) this.kmeansInit(flat);
+    if (this.training && this.initialised && !this.initDone) {
+      if (this.initialised.dataSync()[0] === 0) this.kmeansInit(flat);
+      this.initDone = true;
+    }
     const indices = this.nearest(flat);
     const onehot = tf.cast(tf.oneHot(indices, this.nEmbed), 'float32') as tf.Tensor2D;
     const e = tf.matMul(onehot, this.embedding);
