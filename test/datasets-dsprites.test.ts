@@ -9,7 +9,7 @@ import { DSPRITES_BASE_SIZE, DSPRITES_POSITION_LO, DSPRITES_POSITION_SPAN, dspri
 import { NpzFile, writeNpz } from '../framework/io/npz.ts';
 import { sha256 } from '../framework/util/hash.ts';
 import { Rng } from '../framework/util/rng.ts';
-import { isGroundTruthDataset } from '../components/datasets/types.ts';
+import { isGroundTruthDataset } from '../framework/contracts/index.ts';
 
 const FIX = new URL('./fixtures/datasets/', import.meta.url).pathname;
 

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { ImageLogger } from '../components/callbacks/image-logger.ts';
-import type { CallbackContext, Model } from '../framework/trainer/contracts.ts';
+import type { CallbackContext, Model } from '../framework/contracts/index.ts';
 import { Rng } from '../framework/util/rng.ts';
 
 /** PNG width and height from the IHDR chunk. */

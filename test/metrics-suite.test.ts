@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { METRIC_SHORT_NAMES, specs } from '../components/metrics/index.ts';
 import { resolveMetricParams } from '../components/metrics/params.ts';
-import type { Metric } from '../components/metrics/types.ts';
+import type { Metric } from '../framework/contracts/index.ts';
 import type { BuildContext } from '../framework/registry/types.ts';
 import { readNpy, writeNpy } from '../framework/io/npy.ts';
 import { codesFromNpy, codesRepresentation, gridFactorSource, gridIndices, scoreCodes, scoreRepresentation } from '../framework/evaluator/score.ts';

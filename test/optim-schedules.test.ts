@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import { Constant, ExponentialDecay, LambdaLinear, WarmupCosine, specs } from '../components/optim/index.ts';
 import type { BuildContext, ComponentSpec } from '../framework/registry/types.ts';
-import type { Optimizer, Schedule } from '../framework/trainer/contracts.ts';
+import type { Optimizer, Schedule } from '../framework/contracts/index.ts';
 import { UntangleError } from '../framework/util/errors.ts';
 
 /** Schedule values against hand-computed ones; component specs against PyTorch/LDM defaults. */

@@ -3,9 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { Rng } from '../framework/util/rng.ts';
 import { JudgeAccuracy } from '../components/metrics/sequential/judge-accuracy.ts';
-import type { ModelMetricContext } from '../components/metrics/types.ts';
-import type { Model } from '../framework/trainer/contracts.ts';
-import type { Dataset } from '../components/datasets/types.ts';
+import type { ModelMetricContext } from '../framework/contracts/index.ts';
+import type { Model } from '../framework/contracts/index.ts';
+import type { Dataset } from '../framework/contracts/index.ts';
 
 tf.setBackend('cpu');
 

@@ -6,7 +6,7 @@ import { Rng } from '../framework/util/rng.ts';
 import { KVAE, type KvaeParams } from '../components/models/sequential/kvae.ts';
 import { SequentialELBO } from '../components/losses/sequential/sequential-elbo.ts';
 import { Adam } from '../components/optim/adam.ts';
-import type { Batch } from '../components/datasets/types.ts';
+import type { Batch } from '../framework/contracts/index.ts';
 
 tf.setBackend('cpu');
 

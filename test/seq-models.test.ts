@@ -14,8 +14,8 @@ import type { DynamicalVAE, DvaeParams } from '../components/models/sequential/d
 import { FHVAELoss } from '../components/losses/sequential/fhvae-loss.ts';
 import { SequentialELBO } from '../components/losses/sequential/sequential-elbo.ts';
 import { Adam } from '../components/optim/adam.ts';
-import type { Model, Loss } from '../framework/trainer/contracts.ts';
-import type { Batch } from '../components/datasets/types.ts';
+import type { Model, Loss } from '../framework/contracts/index.ts';
+import type { Batch } from '../framework/contracts/index.ts';
 
 tf.setBackend('cpu');
 

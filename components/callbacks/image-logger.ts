@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../framework/registry/types.ts';
-import type { Callback, CallbackContext, StepInfo } from '../../framework/trainer/contracts.ts';
+import type { Callback, CallbackContext, StepInfo } from '../../framework/contracts/index.ts';
 import { pictureGridPng } from '../../framework/util/png.ts';
 
 export interface ImageLoggerParams {

@@ -14,7 +14,7 @@ import { basename, resolve } from 'node:path';
 import { canonicalJson, sha256 } from '../../framework/util/hash.ts';
 import { UntangleError } from '../../framework/util/errors.ts';
 import { gatherUint8, type ImageSource } from './image-source.ts';
-import type { DatasetFingerprint } from './types.ts';
+import type { DatasetFingerprint } from '../../framework/contracts/index.ts';
 
 export const PROBE_COUNT = 64;
 

@@ -7,7 +7,7 @@ import type { Rng } from '../../framework/util/rng.ts';
 import { UntangleError } from '../../framework/util/errors.ts';
 import { FactorGrid } from './grid.ts';
 import { gatherUint8, type ImageSource } from './image-source.ts';
-import type { Batch, DatasetFingerprint, GroundTruthDataset } from './types.ts';
+import type { Batch, DatasetFingerprint, GroundTruthDataset } from '../../framework/contracts/index.ts';
 
 export interface GroundTruthImagesOptions {
   name: string;

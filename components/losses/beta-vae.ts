@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../framework/registry/types.ts';
-import type { Loss, LossTerms, Outputs, StepContext } from '../../framework/trainer/contracts.ts';
-import type { Batch } from '../datasets/types.ts';
+import type { Loss, LossTerms, Outputs, StepContext } from '../../framework/contracts/index.ts';
+import type { Batch } from '../../framework/contracts/index.ts';
 import { bernoulliNll, gaussianNll, klStandardNormal } from './gaussian.ts';
 
 export interface BetaVAELossParams {

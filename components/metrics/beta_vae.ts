@@ -4,7 +4,7 @@ import { LogisticRegression } from './classifiers/logistic_regression.ts';
 import { accuracy } from './labels.ts';
 import { countParam } from './params.ts';
 import { representRows } from './sampling.ts';
-import type { FactorSource, Metric, MetricScores, RepresentationFn } from './types.ts';
+import type { FactorSource, Metric, MetricScores, RepresentationFn } from '../../framework/contracts/index.ts';
 
 /**
  * The β-VAE score (Higgins et al. 2017), as disentanglement_lib's `beta_vae.py`

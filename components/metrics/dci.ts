@@ -4,7 +4,7 @@ import { GradientBoostingClassifier } from './gbt/gradient_boosting.ts';
 import { accuracy } from './labels.ts';
 import { countParam } from './params.ts';
 import { generateBatchFactorCode, type FactorCodeSample } from './sampling.ts';
-import type { FactorSource, Metric, MetricScores, RepresentationFn } from './types.ts';
+import type { FactorSource, Metric, MetricScores, RepresentationFn } from '../../framework/contracts/index.ts';
 
 /**
  * Disentanglement, Completeness and Informativeness (Eastwood & Williams 2018), as

@@ -2,7 +2,7 @@ import { defineComponent } from '../../framework/registry/types.ts';
 import type { Rng } from '../../framework/util/rng.ts';
 import { countParam } from './params.ts';
 import { generateBatchFactorCode, representRows } from './sampling.ts';
-import type { FactorSource, Metric, MetricScores, RepresentationFn } from './types.ts';
+import type { FactorSource, Metric, MetricScores, RepresentationFn } from '../../framework/contracts/index.ts';
 
 /**
  * The FactorVAE score (Kim & Mnih 2018), as disentanglement_lib's `factor_vae.py`:

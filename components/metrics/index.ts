@@ -6,7 +6,7 @@ import { MIG, migSpec } from './mig.ts';
 import { Modularity, modularitySpec } from './modularity_explicitness.ts';
 import { resolveMetricParams } from './params.ts';
 import { SAP, sapSpec } from './sap_score.ts';
-import type { Metric } from './types.ts';
+import type { Metric } from '../../framework/contracts/index.ts';
 import { Unsupervised, unsupervisedSpec } from './unsupervised_metrics.ts';
 
 /**
@@ -41,5 +41,5 @@ export const METRIC_SHORT_NAMES: Record<string, MetricEntry> = {
   unsupervised: entry(unsupervisedSpec, (p) => new Unsupervised(p)),
 };
 
-export type { FactorSource, RepresentationFn, Metric, MetricScores } from './types.ts';
+export type { FactorSource, RepresentationFn, Metric, MetricScores } from '../../framework/contracts/index.ts';
 export { BetaVAEScore, FactorVAEScore, MIG, DCI, SAP, Modularity, Unsupervised };

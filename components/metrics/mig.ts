@@ -4,7 +4,7 @@ import { UntangleError } from '../../framework/util/errors.ts';
 import { discreteEntropy, discreteMutualInfo, histogramDiscretize } from './discrete.ts';
 import { countParam } from './params.ts';
 import { generateBatchFactorCode } from './sampling.ts';
-import type { FactorSource, Metric, MetricScores, RepresentationFn } from './types.ts';
+import type { FactorSource, Metric, MetricScores, RepresentationFn } from '../../framework/contracts/index.ts';
 
 /**
  * Mutual Information Gap (Chen et al. 2018, β-TCVAE), as disentanglement_lib's `mig.py`:

@@ -5,7 +5,7 @@ import { macroOvrAuc } from './classifiers/roc_auc.ts';
 import { discreteMutualInfo, histogramDiscretize } from './discrete.ts';
 import { countParam } from './params.ts';
 import { generateBatchFactorCode, type FactorCodeSample } from './sampling.ts';
-import type { FactorSource, Metric, MetricScores, RepresentationFn } from './types.ts';
+import type { FactorSource, Metric, MetricScores, RepresentationFn } from '../../framework/contracts/index.ts';
 
 /**
  * Modularity and explicitness (Ridgeway & Mozer 2018), as disentanglement_lib's

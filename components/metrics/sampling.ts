@@ -1,6 +1,6 @@
 import type { Rng } from '../../framework/util/rng.ts';
 import { UntangleError } from '../../framework/util/errors.ts';
-import type { FactorSource, RepresentationFn } from './types.ts';
+import type { FactorSource, RepresentationFn } from '../../framework/contracts/index.ts';
 
 /** Codes and the factors that generated them, both row-major (n × d and n × f). */
 export interface FactorCodeSample {

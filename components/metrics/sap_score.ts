@@ -5,7 +5,7 @@ import { LinearSvc1d } from './classifiers/linear_svc_1d.ts';
 import { accuracy } from './labels.ts';
 import { countParam } from './params.ts';
 import { generateBatchFactorCode, type FactorCodeSample } from './sampling.ts';
-import type { FactorSource, Metric, MetricScores, RepresentationFn } from './types.ts';
+import type { FactorSource, Metric, MetricScores, RepresentationFn } from '../../framework/contracts/index.ts';
 
 /**
  * Separated Attribute Predictability (Kumar et al. 2018), as disentanglement_lib's `sap_score.py`.

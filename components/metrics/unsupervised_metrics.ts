@@ -4,7 +4,7 @@ import { discreteMutualInfo, histogramDiscretize } from './discrete.ts';
 import { covariance, symmetricEigenvalues } from './linalg.ts';
 import { countParam } from './params.ts';
 import { generateBatchFactorCode } from './sampling.ts';
-import type { FactorSource, Metric, MetricScores, RepresentationFn } from './types.ts';
+import type { FactorSource, Metric, MetricScores, RepresentationFn } from '../../framework/contracts/index.ts';
 
 /**
  * Unsupervised scores of disentanglement_lib's `unsupervised_metrics.py`, from the sample

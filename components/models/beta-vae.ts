@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../nn/index.ts';
 import { defineComponent } from '../../framework/registry/types.ts';
-import type { Model, Outputs, StepContext } from '../../framework/trainer/contracts.ts';
-import type { Batch } from '../datasets/types.ts';
+import type { Model, Outputs, StepContext } from '../../framework/contracts/index.ts';
+import type { Batch } from '../../framework/contracts/index.ts';
 import { Rng } from '../../framework/util/rng.ts';
 import { ConvEncoder, DeconvDecoder } from './conv-vae-nets.ts';
 import { reparameterize } from './gaussian.ts';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Parameterised } from '../../framework/trainer/contracts.ts';
+import type { Parameterised } from '../../framework/contracts/index.ts';
 import type { Rng } from '../../framework/util/rng.ts';
 import { UntangleError } from '../../framework/util/errors.ts';
 import type { Initializer } from './init.ts';

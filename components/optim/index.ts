@@ -5,8 +5,8 @@ import { constantSpec, exponentialDecaySpec, lambdaLinearSpec, warmupCosineSpec 
 export { SlotOptimizer } from './slot_optimizer.ts';
 export { Adam, AdamW, type AdamOptions } from './adam.ts';
 export { SGD, type SgdOptions } from './sgd.ts';
-export { clipGradNorm, type ClippedGrads } from './clip.ts';
-export { Ema, type EmaOptions } from './ema.ts';
+export { clipGradNorm, type ClippedGrads } from '../../framework/trainer/clip.ts';
+export { Ema, type EmaOptions } from '../../framework/trainer/ema.ts';
 export {
   Constant, ExponentialDecay, LambdaLinear, WarmupCosine,
   type ExponentialDecayOptions, type LambdaLinearOptions, type WarmupCosineOptions,

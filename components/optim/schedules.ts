@@ -1,4 +1,4 @@
-import type { Schedule } from '../../framework/trainer/contracts.ts';
+import type { Schedule } from '../../framework/contracts/index.ts';
 import { UntangleError } from '../../framework/util/errors.ts';
 
 /**

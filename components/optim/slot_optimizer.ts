@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Optimizer } from '../../framework/trainer/contracts.ts';
+import type { Optimizer } from '../../framework/contracts/index.ts';
 import { UntangleError } from '../../framework/util/errors.ts';
 
 /**

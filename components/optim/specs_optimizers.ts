@@ -1,5 +1,5 @@
 import { defineComponent, type ComponentSpec } from '../../framework/registry/types.ts';
-import type { Optimizer } from '../../framework/trainer/contracts.ts';
+import type { Optimizer } from '../../framework/contracts/index.ts';
 import { Adam, AdamW } from './adam.ts';
 import { SGD } from './sgd.ts';
 

@@ -1,5 +1,5 @@
 import { defineComponent, type ComponentSpec } from '../../framework/registry/types.ts';
-import type { Schedule } from '../../framework/trainer/contracts.ts';
+import type { Schedule } from '../../framework/contracts/index.ts';
 import { Constant, ExponentialDecay, LambdaLinear, WarmupCosine } from './schedules.ts';
 
 /** Config specs of the learning-rate schedules (multipliers on the optimiser's base lr). */

@@ -14,7 +14,7 @@ import { RESOLVED_CONFIG_REL } from '../trainer/session.ts';
 import { selectBackend } from '../backends/select.ts';
 import type { FileStore } from '../tracking/filestore.ts';
 import type { RunRecord } from '../tracking/types.ts';
-import type { Dataset } from '../../components/datasets/types.ts';
+import type { Dataset } from '../contracts/index.ts';
 import { UntangleError } from '../util/errors.ts';
 import { fingerprint, fingerprintTags } from './fingerprint.ts';
 

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Model } from '../trainer/contracts.ts';
-import type { Dataset, GroundTruthDataset } from '../../components/datasets/types.ts';
-import { isGroundTruthDataset } from '../../components/datasets/types.ts';
-import type { Metric, MetricScores, ModelMetric, RepresentationFn } from '../../components/metrics/types.ts';
-import { isModelMetric } from '../../components/metrics/types.ts';
+import type { Model } from '../contracts/index.ts';
+import type { Dataset, GroundTruthDataset } from '../contracts/index.ts';
+import { isGroundTruthDataset } from '../contracts/index.ts';
+import type { Metric, MetricScores, ModelMetric, RepresentationFn } from '../contracts/index.ts';
+import { isModelMetric } from '../contracts/index.ts';
 import type { RunWriter } from '../tracking/types.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import { UntangleError } from '../util/errors.ts';

@@ -1,5 +1,5 @@
 import { METRIC_SHORT_NAMES } from '../../components/metrics/index.ts';
-import type { FactorSource, RepresentationFn } from '../../components/metrics/types.ts';
+import type { FactorSource, RepresentationFn } from '../contracts/index.ts';
 import type { NpyArray } from '../io/npy.ts';
 import { UntangleError } from '../util/errors.ts';
 import { deriveSeed, Rng } from '../util/rng.ts';

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Loss, Model, Optimizer } from './contracts.ts';
+import type { Loss, Model, Optimizer } from '../contracts/index.ts';
 import { UntangleError } from '../util/errors.ts';
 
 /** One optimiser's share of a step: its variables, its optimiser and when it runs. */

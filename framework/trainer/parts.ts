@@ -3,9 +3,9 @@ import type { ComponentRegistry } from '../registry/registry.ts';
 import { Instantiator } from '../registry/instantiate.ts';
 import type { ComponentNode } from '../registry/types.ts';
 import type { ConfigMap } from '../config/tree.ts';
-import type { Callback, Loss, Model, Optimizer, Schedule } from './contracts.ts';
-import type { Dataset } from '../../components/datasets/types.ts';
-import type { Metric, ModelMetric } from '../../components/metrics/types.ts';
+import type { Callback, Loss, Model, Optimizer, Schedule } from '../contracts/index.ts';
+import type { Dataset } from '../contracts/index.ts';
+import type { Metric, ModelMetric } from '../contracts/index.ts';
 
 /** Everything a run config names, built. */
 export interface RunParts {

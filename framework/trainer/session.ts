@@ -17,7 +17,7 @@ import { Trainer, type FitResult } from './trainer.ts';
 import { loadCheckpoint, assignVariables, type LoadedCheckpoint } from './checkpoint.ts';
 import { evaluateMetrics, logScores } from '../evaluator/evaluate.ts';
 import { UntangleError } from '../util/errors.ts';
-import { Ema } from '../../components/optim/ema.ts';
+import { Ema } from './ema.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { defaultResolvers, LAST_CHECKPOINT } from './resolvers.ts';
 

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Callback, CallbackContext, Loss, Model, Optimizer, Schedule, StepContext, StepInfo } from './contracts.ts';
-import type { Batch, Dataset } from '../../components/datasets/types.ts';
+import type { Callback, CallbackContext, Loss, Model, Optimizer, Schedule, StepContext, StepInfo } from '../contracts/index.ts';
+import type { Batch, Dataset } from '../contracts/index.ts';
 import type { RunWriter } from '../tracking/types.ts';
 import { BatchPlan } from './batches.ts';
 import { Progress } from './progress.ts';
-import { clipGradNorm } from '../../components/optim/clip.ts';
+import { clipGradNorm } from './clip.ts';
 import { saveCheckpoint, assignVariables, type LoadedCheckpoint } from './checkpoint.ts';
 import { resolveGroups, optimizerCheckpointGroup, MAIN_GROUP, type OptimisedGroup } from './param-groups.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ComponentRegistry } from '../../framework/registry/registry.ts';
 import { defineComponent, type ComponentSpec } from '../../framework/registry/types.ts';
-import type { Model, Loss, Outputs, StepContext, LossTerms, Callback, StepInfo } from '../../framework/trainer/contracts.ts';
-import type { Batch, GroundTruthDataset } from '../../components/datasets/types.ts';
+import type { Model, Loss, Outputs, StepContext, LossTerms, Callback, StepInfo } from '../../framework/contracts/index.ts';
+import type { Batch, GroundTruthDataset } from '../../framework/contracts/index.ts';
 import { Module, Linear } from '../../components/nn/index.ts';
 import { Rng } from '../../framework/util/rng.ts';
 import { ALL_SPECS } from '../../registry.ts';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch, DatasetFingerprint, GroundTruthDataset } from '../types.ts';
+import type { Batch, DatasetFingerprint, GroundTruthDataset } from '../../../framework/contracts/index.ts';
 import type { Rng } from '../../../framework/util/rng.ts';
 import { sha256 } from '../../../framework/util/hash.ts';
 import { FactorGrid } from './grid-factors.ts';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Outputs, ParamGroup } from '../../../framework/trainer/contracts.ts';
+import type { Outputs, ParamGroup } from '../../../framework/contracts/index.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
 import { stopGradient } from '../../models/common/stop-gradient.ts';
 import { PatchDiscriminator } from './discriminator.ts';

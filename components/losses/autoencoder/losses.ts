@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../../framework/registry/types.ts';
-import type { Loss, LossTerms, Outputs, ParamGroup, StepContext } from '../../../framework/trainer/contracts.ts';
-import type { Batch } from '../../datasets/types.ts';
+import type { Loss, LossTerms, Outputs, ParamGroup, StepContext } from '../../../framework/contracts/index.ts';
+import type { Batch } from '../../../framework/contracts/index.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
 import { Lpips } from './lpips.ts';
 import { AdversarialTerm, ADVERSARIAL_SCHEMA, DISCRIMINATOR_GROUP, type AdversarialParams } from './adversarial.ts';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../../framework/registry/types.ts';
-import type { Loss, LossTerms, Outputs } from '../../../framework/trainer/contracts.ts';
-import type { Batch } from '../../datasets/types.ts';
+import type { Loss, LossTerms, Outputs } from '../../../framework/contracts/index.ts';
+import type { Batch } from '../../../framework/contracts/index.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
 
 export interface CycleConsistencyParams {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../../framework/registry/types.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
-import type { Outputs } from '../../../framework/trainer/contracts.ts';
-import type { MetricScores, ModelMetric, ModelMetricContext } from '../types.ts';
+import type { Outputs } from '../../../framework/contracts/index.ts';
+import type { MetricScores, ModelMetric, ModelMetricContext } from '../../../framework/contracts/index.ts';
 import { labelColumn } from '../../losses/sequential/cross-entropy.ts';
 
 export interface JudgeAccuracyParams {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../../framework/registry/types.ts';
-import type { MetricScores, ModelMetric, ModelMetricContext } from '../types.ts';
+import type { MetricScores, ModelMetric, ModelMetricContext } from '../../../framework/contracts/index.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
 import { isStaticDynamicModel } from '../../models/sequential/types.ts';
 import { equalErrorRate, pairTrials } from './eer.ts';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../../framework/registry/types.ts';
-import type { MetricScores, ModelMetric, ModelMetricContext } from '../types.ts';
-import type { Outputs } from '../../../framework/trainer/contracts.ts';
+import type { MetricScores, ModelMetric, ModelMetricContext } from '../../../framework/contracts/index.ts';
+import type { Outputs } from '../../../framework/contracts/index.ts';
 import { pictureGridPng } from '../../../framework/util/png.ts';
 import { canReconstruct, isStaticDynamicModel, type StaticDynamicModel } from '../../models/sequential/types.ts';
 import { swapAndTraversalImages } from '../../models/sequential/sequence-images.ts';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Model } from '../../../framework/trainer/contracts.ts';
+import type { Model } from '../../../framework/contracts/index.ts';
 import { loadCheckpoint } from '../../../framework/trainer/checkpoint.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
 import type { Module } from '../../nn/index.ts';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, Linear, init } from '../../nn/index.ts';
 import { defineComponent } from '../../../framework/registry/types.ts';
-import type { Model, Outputs, StepContext } from '../../../framework/trainer/contracts.ts';
-import type { Batch } from '../../datasets/types.ts';
+import type { Model, Outputs, StepContext } from '../../../framework/contracts/index.ts';
+import type { Batch } from '../../../framework/contracts/index.ts';
 import { Rng } from '../../../framework/util/rng.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
 import { LatentDiffusion } from '../diffusion/latent-diffusion.ts';

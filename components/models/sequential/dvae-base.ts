@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../../nn/index.ts';
 import type { JsonSchema } from '../../../framework/registry/types.ts';
-import type { Model, Outputs, StepContext } from '../../../framework/trainer/contracts.ts';
-import type { Batch } from '../../datasets/types.ts';
+import type { Model, Outputs, StepContext } from '../../../framework/contracts/index.ts';
+import type { Batch } from '../../../framework/contracts/index.ts';
 import type { Rng } from '../../../framework/util/rng.ts';
 import { normalNoise } from '../gaussian.ts';
 import { frameEncoder, isImageFrame, type FrameEncoder } from './frame-nets.ts';

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Bidirectional, Module } from '../../nn/index.ts';
 import { Linear } from '../../nn/index.ts';
 import { defineComponent } from '../../../framework/registry/types.ts';
-import type { Model, Outputs } from '../../../framework/trainer/contracts.ts';
-import type { Batch } from '../../datasets/types.ts';
+import type { Model, Outputs } from '../../../framework/contracts/index.ts';
+import type { Batch } from '../../../framework/contracts/index.ts';
 import { Rng } from '../../../framework/util/rng.ts';
 import { frameEncoder, type FrameEncoder } from './frame-nets.ts';
 

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Model } from '../../../framework/trainer/contracts.ts';
+import type { Model } from '../../../framework/contracts/index.ts';
 import type { Rng } from '../../../framework/util/rng.ts';
 
 /**

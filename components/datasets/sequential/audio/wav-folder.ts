@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { defineComponent } from '../../../../framework/registry/types.ts';
-import type { Batch, Dataset, DatasetFingerprint } from '../../types.ts';
+import type { Batch, Dataset, DatasetFingerprint } from '../../../../framework/contracts/index.ts';
 import { UntangleError } from '../../../../framework/util/errors.ts';
 import { sha256 } from '../../../../framework/util/hash.ts';
 import { LogMel, SPEECH_MEL } from './mel.ts';

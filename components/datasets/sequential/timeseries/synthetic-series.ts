@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../../../framework/registry/types.ts';
-import type { Batch, Dataset, DatasetFingerprint } from '../../types.ts';
+import type { Batch, Dataset, DatasetFingerprint } from '../../../../framework/contracts/index.ts';
 import { Rng } from '../../../../framework/util/rng.ts';
 import { sha256 } from '../../../../framework/util/hash.ts';
 

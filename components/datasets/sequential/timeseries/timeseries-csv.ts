@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { defineComponent } from '../../../../framework/registry/types.ts';
-import type { Batch, Dataset, DatasetFingerprint } from '../../types.ts';
+import type { Batch, Dataset, DatasetFingerprint } from '../../../../framework/contracts/index.ts';
 import { UntangleError } from '../../../../framework/util/errors.ts';
 import { sha256 } from '../../../../framework/util/hash.ts';
 import { numericCell, parseCsv } from './csv-table.ts';

@@ -1,6 +1,6 @@
-import type { Rng } from '../../framework/util/rng.ts';
-import type { Model } from '../../framework/trainer/contracts.ts';
-import type { Dataset } from '../datasets/types.ts';
+import type { Rng } from '../util/rng.ts';
+import type { Dataset } from './dataset.ts';
+import type { Model } from './model.ts';
 
 /** The factor side of a ground-truth data set: all a metric needs to draw factor rows. */
 export interface FactorSource {

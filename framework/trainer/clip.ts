@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { UntangleError } from '../../framework/util/errors.ts';
+import { UntangleError } from '../util/errors.ts';
 
 export interface ClippedGrads {
   /** New gradient tensors (the caller owns them and still owns the inputs). */

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '../../framework/util/rng.ts';
+import type { Rng } from '../util/rng.ts';
 
 /** One training batch: named tensors, e.g. `{ x: [B,64,64,1] }` or `{ x: [B,T,64,64,3], static: [B,4] }`. */
 export type Batch = Record<string, tf.Tensor>;
