@@ -9,6 +9,10 @@ import { TreeValidator } from '../registry/validate.ts';
 import type { ComponentRegistry } from '../registry/registry.ts';
 import type { JsonSchema } from '../registry/types.ts';
 import { RUN_SCHEMA } from './run-schema.ts';
+import { resolve } from 'node:path';
+import { CONFIG_ROOT_NAME, configRootOf, isGroup } from './groups.ts';
+import type { GroupOverride } from './load.ts';
+import { isSweepToken } from '../sweep/grammar.ts';
 import { canonicalJson, sha256 } from '../util/hash.ts';
 
 export interface ComposeInput {
@@ -31,6 +35,8 @@ export interface ComposedConfig {
   /** The merged layers before overrides and interpolation (what the files say). */
   merged: ConfigMap;
   overrides: string[];
+  /** The option each config group was given. */
+  choices: Record<string, string | null>;
 }
 
 /**
@@ -39,8 +45,12 @@ export interface ComposedConfig {
  */
 export function composeConfig(input: ComposeInput): ComposedConfig {
   const issues: ConfigIssue[] = [];
-  const layers = loadLayers(input.baseFiles, issues, input.cwd);
-  const parsed = input.overrides.map((t, i) => parseOverride(t, i, issues)).filter((o): o is Override => o !== null);
+  const cwd = input.cwd ?? process.cwd();
+  const root = input.baseFiles.length ? configRootOf(resolve(cwd, input.baseFiles[0])) : resolve(cwd, CONFIG_ROOT_NAME);
+  const { groups, rest } = splitGroupOverrides(input.overrides, root);
+  const layers = loadLayers(input.baseFiles, issues, cwd, groups);
+  const parsed = rest.map(({ text, index }) => parseOverride(text, index, issues)).filter((o): o is Override => o !== null);
+  rejectSweepValues(parsed, issues);
   if (issues.length) throw new ConfigError(issues);
   const merged = deepClone(layers.value);
   const config = layers.value;
@@ -57,6 +67,7 @@ export function composeConfig(input: ComposeInput): ComposedConfig {
     raw: layers.raw,
     merged,
     overrides: [...input.overrides],
+    choices: layers.choices,
   };
 }
 
@@ -88,6 +99,29 @@ function checkPendingSets(pending: PendingSet[], schemaAt: Map<string, JsonSchem
     out.push(missingKeyIssue(merged, override, 'cannot set', bad.declared));
   }
   return out;
+}
+
+/**
+ * `group=option` (and `+group=option`) where `group` is a folder of the config root chooses a group
+ * option instead of setting a key: a group name never doubles as a key whose value is a bare word.
+ */
+function splitGroupOverrides(tokens: readonly string[], root: string): { groups: GroupOverride[]; rest: { text: string; index: number }[] } {
+  const groups: GroupOverride[] = [];
+  const rest: { text: string; index: number }[] = [];
+  tokens.forEach((text, index) => {
+    const m = /^(\+?)([A-Za-z_][\w-]*(?:\/[A-Za-z_][\w-]*)*)=([\w.-]+)$/.exec(text);
+    if (m && !text.startsWith('++') && isGroup(root, m[2])) groups.push({ group: m[2], option: m[3] === 'null' ? null : m[3], text, index, append: m[1] === '+' });
+    else rest.push({ text, index });
+  });
+  return { groups, rest };
+}
+
+/** `key=a,b` is a sweep over two values, which one run cannot be: say so at the override. */
+function rejectSweepValues(overrides: Override[], issues: ConfigIssue[]): void {
+  for (const o of overrides) {
+    if (!isSweepToken(o.text)) continue;
+    issues.push({ code: 'override-sweep', path: formatPath(o.path), message: `override '${o.text}' lists several values: one run takes one value`, suggestion: `untangle sweep --base ... ${o.text}  (one trial per value)` });
+  }
 }
 
 function isSchemaMap(v: unknown): v is Record<string, unknown> {

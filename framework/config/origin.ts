@@ -3,14 +3,14 @@ import { formatPath } from './tree.ts';
 
 /** Where a value came from: a file position, a command-line override, or a schema default. */
 export type Origin =
-  | { kind: 'file'; file: string; line: number; col: number }
+  | { kind: 'file'; file: string; line: number; col: number; group?: string }
   | { kind: 'override'; text: string; index: number }
   | { kind: 'default'; target: string }
   | { kind: 'interpolation'; expression: string; from: Origin | null };
 
 export function describeOrigin(o: Origin): string {
   switch (o.kind) {
-    case 'file': return `${o.file}:${o.line}:${o.col}`;
+    case 'file': return `${o.file}:${o.line}:${o.col}${o.group ? ` (group ${o.group})` : ''}`;
     case 'override': return `override #${o.index + 1} '${o.text}'`;
     case 'default': return `schema default of ${o.target}`;
     case 'interpolation': return `interpolation ${o.expression}${o.from ? ` (written at ${describeOrigin(o.from)})` : ''}`;

@@ -19,7 +19,7 @@ import { evaluateMetrics, logScores } from '../evaluator/evaluate.ts';
 import { UntangleError } from '../util/errors.ts';
 import { Ema } from './ema.ts';
 import { deriveSeed } from '../util/rng.ts';
-import { defaultResolvers, LAST_CHECKPOINT } from './resolvers.ts';
+import { defaultResolvers, LAST_CHECKPOINT, RESOLVED_CONFIG_REL } from './resolvers.ts';
 
 export interface RunRequest {
   registry: ComponentRegistry;
@@ -50,7 +50,7 @@ export interface RunOutcome {
 }
 
 export const CHECKPOINT_REL = LAST_CHECKPOINT;
-export const RESOLVED_CONFIG_REL = 'config/resolved.yaml';
+export { RESOLVED_CONFIG_REL } from './resolvers.ts';
 
 /** `untangle run`: compose, validate, build, train, evaluate, all recorded in the tracking store. */
 export async function runExperiment(req: RunRequest): Promise<RunOutcome> {
