@@ -2,11 +2,16 @@ import { describe, it, expect } from 'vitest';
 import { composeConfig } from '../framework/config/compose.ts';
 import { createRegistry } from '../registry.ts';
 import { ConfigError } from '../framework/config/issues.ts';
+import { pinResolvers } from './helpers/config-pins.ts';
 
-/** A stand-in for `${run:NAME}` so stage configs validate without trained upstream runs. */
-const resolvers = { run: (args: string[]) => ({ ok: true as const, value: `/store/${args[0]}/checkpoints/last.safetensors` }) };
 const registry = createRegistry();
-const compose = (files: string[], overrides: string[] = []) => composeConfig({ baseFiles: files, overrides, registry, resolvers });
+/**
+ * Stand-ins for `${run:NAME}` and `${run_config:NAME,key}` so stage configs validate without
+ * trained upstream runs: the upstream's recorded config is what its own config composes to (with
+ * the CPU layers, what it composes to with its CPU layer).
+ */
+const cpuStages = Object.fromEntries(['vq', 'ldm'].map((s) => [`shapes3d-${s}`, [`configs/shapes3d-${s}.yaml`, `configs/scale/cpu-${s}.yaml`]]));
+const compose = (files: string[], overrides: string[] = []) => composeConfig({ baseFiles: files, overrides, registry, resolvers: pinResolvers(registry, files.some((f) => f.includes('/scale/')) ? cpuStages : undefined) });
 type Node = { target: string; params: Record<string, unknown> };
 
 describe('DisDiff configs', () => {
