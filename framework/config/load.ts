@@ -96,8 +96,9 @@ function loadInto(absFile: string, ctx: LoadContext, chain: string[], pkg: Confi
 
 function loadChoice(choice: GroupChoice, root: string, ctx: LoadContext, chain: string[], pkg: ConfigPath, site: ChoiceSite): void {
   const { issues } = ctx;
-  const where = site.override ? { path: site.path } : { file: site.file, line: site.line, col: site.col, path: site.path };
-  const via = site.override ? `override '${site.override.text}'` : 'defaults entry';
+  // An override's problem is the override's, not the file's whose choice it replaced.
+  const where = site.override ? { path: choice.group } : { file: site.file, line: site.line, col: site.col, path: site.path };
+  const via = site.override ? `override '${site.override.text}'${site.line ? ` (replacing the choice at ${site.file}:${site.line})` : ''}` : 'defaults entry';
   if (!isGroup(root, choice.group)) {
     issues.push({ code: 'unknown-group', ...where, message: `${via}: no config group '${choice.group}' under ${displayName(root, ctx.cwd)}/`, expected: listGroups(root).join(', ') || '(no groups)', suggestion: suggest(choice.group, listGroups(root)) });
     return;

@@ -21,6 +21,8 @@ export function configCommand(args: ParsedArgs, registry: ComponentRegistry): nu
   if (!got.found) throw new UntangleError('explain-missing', `'${explain}' is not in the resolved config`, {});
   const history = composed.provenance.historyOf(path);
   const lines = [`${formatPath(path)} = ${JSON.stringify(got.value)}`];
+  const chosen = Object.entries(composed.choices).map(([g, o]) => `${g}=${o ?? 'null'}`);
+  if (chosen.length) lines.push(`  groups: ${chosen.join(' ')}`);
   if (!history.length) {
     const inherited = composed.provenance.lookup(path);
     lines.push(`  set with its parent by ${inherited ? describeOrigin(inherited) : 'nothing recorded'}`);
