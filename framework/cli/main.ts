@@ -22,7 +22,7 @@ type Command = (args: ParsedArgs, registry: ComponentRegistry) => number | Promi
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   run: { run: runCommand, help: 'run --base a.yaml [b.yaml ...] [key=value +key=value ++key=value ~key] [--resume RUN_ID [--fork] [--store URI]]' },
   config: { run: configCommand, help: 'config --base a.yaml [...] [overrides] [--explain key.path]' },
-  ls: { run: lsCommand, help: 'ls [model|loss|sampler|dataset|metric|optimizer|schedule|callback|launcher]' },
+  ls: { run: lsCommand, help: 'ls [model|loss|sampler|dataset|metric|optimizer|schedule|callback|launcher|groups]' },
   runs: { run: (a) => runsCommand(a), help: 'runs [--store runs]' },
   eval: { run: evalCommand, help: 'eval RUN_ID [--metrics name,name]' },
   sync: { run: (a) => syncCommand(a), help: 'sync [RUN_ID ...] [--uri http://host:5000] [--store runs]' },
