@@ -70,6 +70,12 @@ describe('untangle run rejects bad input before anything runs', () => {
     await expectRejected(dir, ['--base', 'configs/dsprites-betavae.yaml', 'trainer.max_step=300'], "override 'trainer.max_step=300'", 'did you mean: trainer.max_steps');
   });
 
+  it('several values for one key is a sweep: the override is blamed, not the YAML, and untangle sweep named', async () => {
+    const dir = setup({});
+    const err = await expectRejected(dir, ['--base', 'configs/dsprites-betavae.yaml', 'trainer.max_steps=1,2'], "<command line>: trainer.max_steps: override 'trainer.max_steps=1,2' lists several values", 'untangle sweep');
+    expect(err).not.toContain('dsprites-betavae.yaml:');
+  });
+
   it('reports every problem at once', async () => {
     const dir = setup({ 'bad.yaml': 'defaults: [configs/dsprites-betavae]\nmodel:\n  target: untangle.models.BetaVea\ndata:\n  batch_size: many\n' });
     const err = await expectRejected(dir, ['--base', 'bad.yaml', 'trainer.max_step=3'], '3 problems in the config');
