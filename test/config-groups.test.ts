@@ -128,3 +128,17 @@ describe('${run_config:RUN,key}', () => {
     expect(run(dir)[0].message).toContain("has no key 'model.nope'");
   });
 });
+
+describe('the layers a run records', () => {
+  it('a group option is recorded as written, with its choice and package', () => {
+    const dir = writeTree(TREE);
+    const r = compose(dir, ['configs/exp.yaml'], ['model=wide']);
+    expect(r.raw.map((l) => [l.file, l.group?.choice, l.group?.package])).toEqual([
+      ['configs/model/net.yaml', 'model=wide', 'model'],
+      ['configs/model/wide.yaml', 'model=wide', 'model'],
+      ['configs/data/grid.yaml', 'data=grid', 'data'],
+      ['configs/exp.yaml', undefined, undefined],
+    ]);
+    expect(r.raw[1].text).toBe(TREE['configs/model/wide.yaml']);
+  });
+});

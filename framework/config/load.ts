@@ -13,6 +13,8 @@ export interface RawLayer {
   /** Path as given (relative to the cwd when possible). */
   file: string;
   text: string;
+  /** For a group option: the choice (`model=vq-f4`) and where its content landed (`model.params.first_stage`, '' for the root). */
+  group?: { choice: string; package: string };
 }
 
 export interface LoadedLayers {
@@ -70,7 +72,7 @@ function loadInto(absFile: string, ctx: LoadContext, chain: string[], pkg: Confi
   let selfMerged = false;
   const mergeSelf = () => {
     mergeLayer(out.value, out.provenance, value, provenance);
-    out.raw.push({ file: shown, text });
+    out.raw.push({ file: shown, text, ...(group ? { group: { choice: group, package: formatPath(pkg) } } : {}) });
     selfMerged = true;
   };
   defaults.forEach((d, i) => {
