@@ -3,5 +3,8 @@ import { swapAccuracySpec } from './swap-accuracy.ts';
 import { speakerEerSpec } from './speaker-eer.ts';
 import { judgeAccuracySpec } from './judge-accuracy.ts';
 import { tsProbeSpec } from './ts-probe.ts';
+import { mortalityPredictionSpec } from './mortality-prediction.ts';
+import { otPredictionSpec } from './ot-prediction.ts';
 
-export const specs: ComponentSpec[] = [swapAccuracySpec, speakerEerSpec, judgeAccuracySpec, tsProbeSpec];
+export const specs: ComponentSpec[] = [swapAccuracySpec, speakerEerSpec, judgeAccuracySpec, tsProbeSpec,
+  mortalityPredictionSpec, otPredictionSpec];
