@@ -5,6 +5,7 @@ import { judgeAccuracySpec } from './judge-accuracy.ts';
 import { tsProbeSpec } from './ts-probe.ts';
 import { mortalityPredictionSpec } from './mortality-prediction.ts';
 import { otPredictionSpec } from './ot-prediction.ts';
+import { analyticSwapSpec } from './analytic-swap.ts';
 
 export const specs: ComponentSpec[] = [swapAccuracySpec, speakerEerSpec, judgeAccuracySpec, tsProbeSpec,
-  mortalityPredictionSpec, otPredictionSpec];
+  mortalityPredictionSpec, otPredictionSpec, analyticSwapSpec];
