@@ -70,6 +70,9 @@ describe('TSProbe', () => {
     const ds = labelledSeries();
     const dyn = ds.arrays.dynamic.data;
     for (let i = 0; i < dyn.length; i += 2) dyn[i] = -1;
+    // NaN (padding in a float label block) is unlabelled too, not class 0.
+    const asFloat = Float32Array.from(dyn, (v, i) => (i % 4 === 0 ? NaN : v));
+    ds.arrays.dynamic = { data: asFloat, shape: [T] };
     const scores = await new TSProbe(params({ static_names: null, local_names: null }))
       .evaluate(metricContext(new ChannelCodes([0], [1]), ds));
     expect(scores['acc_dt/dynamic_0']).toBe(1);

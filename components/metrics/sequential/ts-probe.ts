@@ -36,7 +36,7 @@ interface Problem {
  * time-mean of the dynamic codes; per-step labels from d_t and, as the contrast, from s. Each
  * repeat draws a new train/test split of the encoded sequences and fits a new logistic regression
  * (the upstream reused one classifier across repeats, bug 6). Features are z-scored with the
- * training rows' statistics. A negative label marks a row without a label. `chance/<label>` is
+ * training rows' statistics. A negative or NaN label marks a row without a label. `chance/<label>` is
  * the test share of the most frequent training class, what a constant predictor scores.
  */
 export class TSProbe implements ModelMetric {
@@ -59,7 +59,7 @@ export class TSProbe implements ModelMetric {
         const sFeat = Float64Array.from(enc.s), dMean = timeMean(enc);
         for (let j = 0; j < k; j++) {
           const name = this.p.static_names?.[j] ?? `${this.p.static_key}_${j}`;
-          const y = Int32Array.from({ length: enc.n }, (_, i) => Math.round(data[i * k + j]));
+          const y = Int32Array.from({ length: enc.n }, (_, i) => labelOf(data[i * k + j]));
           const sp = fit({ x: sFeat, dim: enc.staticDim, y, train, test }, this.p.C);
           add(`acc_s/${name}`, sp.acc);
           add(`chance/${name}`, sp.chance);
@@ -78,7 +78,7 @@ export class TSProbe implements ModelMetric {
         const dFeat = Float64Array.from(enc.d), sFeat = broadcastStatic(enc);
         for (let j = 0; j < k; j++) {
           const name = this.p.local_names?.[j] ?? `${this.p.local_key}_${j}`;
-          const y = Int32Array.from({ length: enc.n * T }, (_, i) => Math.round(data[i * k + j]));
+          const y = Int32Array.from({ length: enc.n * T }, (_, i) => labelOf(data[i * k + j]));
           const dp = fit({ x: dFeat, dim: enc.dynamicDim, y, train: stepTrain, test: stepTest }, this.p.C);
           add(`acc_dt/${name}`, dp.acc);
           add(`chance/${name}`, dp.chance);
@@ -88,6 +88,11 @@ export class TSProbe implements ModelMetric {
     }
     return { ...totals, sequences: enc.n, repeats: this.p.repeats };
   }
+}
+
+/** A class id; NaN (a loader's "no label", e.g. padding) becomes −1, unlabelled, not class 0. */
+function labelOf(v: number): number {
+  return Number.isFinite(v) ? Math.round(v) : -1;
 }
 
 /** Fits a fresh classifier on the labelled training rows and scores the labelled test rows. */
