@@ -16,7 +16,7 @@ const DATA: SyntheticSeriesParams = {
 };
 const PARAMS: AnalyticSwapParams = {
   n_pairs: 120, offsets: DATA.offsets, frequencies: DATA.frequencies, regime_amplitudes: DATA.regime_amplitudes,
-  static_key: 'static', dynamic_key: 'dynamic',
+  static_key: 'static', dynamic_key: 'dynamic', pictures: 3,
 };
 
 /**
@@ -74,7 +74,12 @@ describe('analytic series reading', () => {
 describe('AnalyticSwap', () => {
   it('perfect swaps keep A\'s offset and frequency and B\'s regimes; the data ceiling is high too', async () => {
     const ds = new SyntheticSeries(DATA);
-    const s = await new AnalyticSwap(PARAMS).evaluate(metricContext(new OracleSeries(ds), ds, 2));
+    const logged: Record<string, Uint8Array> = {};
+    const s = await new AnalyticSwap(PARAMS).evaluate(metricContext(new OracleSeries(ds), ds, 2, (path, data) => { logged[path] = data as Uint8Array; }));
+    // Three rows of two 320 × 160 panels, 4 px apart.
+    const png = Buffer.from(logged['analytic_swap.png']);
+    expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([644, 488]);
     expect(s.offset_from_A).toBeGreaterThan(0.95);
     expect(s.frequency_from_A).toBeGreaterThan(0.95);
     expect(s.regime_from_B).toBeGreaterThan(0.8);

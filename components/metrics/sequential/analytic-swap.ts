@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../../framework/registry/types.ts';
 import type { MetricScores, ModelMetric, ModelMetricContext } from '../../../framework/contracts/index.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
+import { seriesGridPng, seriesPoints } from '../../../framework/util/series-grid.ts';
 import { requireStaticDynamic } from './encoded-set.ts';
 
 export interface AnalyticSwapParams {
@@ -12,6 +13,8 @@ export interface AnalyticSwapParams {
   /** Batch keys of the true factors: static `[2]` (offset id, frequency id) and per-step regime `[T, 1]`. */
   static_key: string;
   dynamic_key: string;
+  /** Pairs drawn in `analytic_swap.png` (one row each: A, B, swap(s_A, d_B)); 0: no picture. */
+  pictures: number;
 }
 
 /** Index of the level nearest to v. */
@@ -72,7 +75,9 @@ export function analyseSeries(y: ArrayLike<number>, p: Pick<AnalyticSwapParams, 
  * the result's offset (series mean), frequency (periodogram peak) and per-step regime (local RMS
  * over one period) are read off analytically and compared with A's and B's true factors.
  * A disentangled model keeps A's offset and frequency and B's regimes. `data_*` applies the same
- * analysis to the real series, the ceiling the analysis itself allows.
+ * analysis to the real series, the ceiling the analysis itself allows. `analytic_swap.png` shows
+ * per pair the swap over A (left panel: offset and frequency should match) and over B (right:
+ * the amplitude regimes should match).
  */
 export class AnalyticSwap implements ModelMetric {
   constructor(readonly p: AnalyticSwapParams) {}
@@ -87,11 +92,20 @@ export class AnalyticSwap implements ModelMetric {
     const b = Int32Array.from({ length: n }, () => ctx.rng.int(ctx.dataset.size));
     const A = ctx.dataset.batch(a), B = ctx.dataset.batch(b);
     const T = ctx.dataset.elementSpec.x[0];
-    const { swapped, data } = tf.tidy(() => {
+    const { swapped, data, dataB } = tf.tidy(() => {
       const ea = model.encodeParts(A.x), eb = model.encodeParts(B.x);
       const out = model.decodeParts(ea.static, eb.dynamic);
-      return { swapped: Float32Array.from(tf.slice(out, [0, 0, 0], [-1, T, 1]).dataSync()), data: Float32Array.from(tf.slice(A.x, [0, 0, 0], [-1, -1, 1]).dataSync()) };
+      const first = (x: tf.Tensor) => Float32Array.from(tf.slice(x, [0, 0, 0], [-1, T, 1]).dataSync());
+      return { swapped: first(out), data: first(A.x), dataB: first(B.x) };
     });
+    const rows = Math.min(this.p.pictures, n);
+    if (rows > 0) {
+      const seg = (v: Float32Array, i: number) => seriesPoints(v.subarray(i * T, (i + 1) * T));
+      ctx.logArtifact('analytic_swap.png', seriesGridPng(Array.from({ length: rows }, (_, i) => [
+        [{ label: 'A', points: seg(data, i) }, { label: 'swap', points: seg(swapped, i) }],
+        [{ label: 'B', points: seg(dataB, i) }, { label: 'swap', points: seg(swapped, i) }],
+      ])));
+    }
     const sa = A[this.p.static_key].dataSync(), sb = B[this.p.static_key].dataSync();
     const ra = A[this.p.dynamic_key].dataSync(), rb = B[this.p.dynamic_key].dataSync();
     const tally = { offA: 0, offB: 0, freqA: 0, freqB: 0, regA: 0, regB: 0, dOff: 0, dFreq: 0, dReg: 0 };
@@ -131,6 +145,7 @@ export const analyticSwapSpec = defineComponent<AnalyticSwapParams, AnalyticSwap
       regime_amplitudes: { type: 'array', items: { type: 'number', minimum: 0 }, minItems: 2, default: [0.2, 0.8, 1.6] },
       static_key: { type: 'string', default: 'static' },
       dynamic_key: { type: 'string', default: 'dynamic' },
+      pictures: { type: 'integer', minimum: 0, default: 4 },
     },
   },
   create: (p) => new AnalyticSwap(p),
