@@ -6,7 +6,10 @@ import { loadAirQuality, airQualitySpec, type AirQualityParams } from '../compon
 import { loadEtth, etthSpec, type EtthParams } from '../components/datasets/sequential/timeseries/etth.ts';
 import { loadPhysioNet, physioNetSpec, type PhysioNetParams } from '../components/datasets/sequential/timeseries/physionet.ts';
 import { cyclicShift } from '../components/datasets/sequential/timeseries/series-set.ts';
+import AjvModule from 'ajv';
 import { createRegistry } from '../registry.ts';
+
+const Ajv = AjvModule.default;
 
 tf.setBackend('cpu');
 
@@ -175,5 +178,26 @@ describe('registration', () => {
     expect(reg.get('untangle.datasets.AirQuality')).toBe(airQualitySpec);
     expect(reg.get('untangle.datasets.ETTh')).toBe(etthSpec);
     expect(reg.get('untangle.datasets.PhysioNet2012')).toBe(physioNetSpec);
+  });
+
+  it('schema defaults are the upstream\'s values and build a working set from the fixtures', () => {
+    const ajv = new Ajv({ useDefaults: true, strict: false });
+    const fill = (schema: Record<string, unknown>, params: Record<string, unknown>) => {
+      const validate = ajv.compile(schema);
+      expect(validate(params), JSON.stringify(validate.errors)).toBe(true);
+      return params;
+    };
+    const ctx = { path: 'data', seed: 0, container: undefined as never, instantiate: () => { throw new Error('no children'); } };
+    const a = fill(airQualitySpec.schema, { path: join(FIX, 'airq'), steps: 60 });
+    expect(a).toMatchObject({ features: AQ_FEATURES, train_years: [2013, 2014, 2015, 2017], test_years: [2016], shift_copies: 1 });
+    expect((airQualitySpec.create(a as unknown as AirQualityParams, ctx)).size).toBe(3);
+    const e = fill(etthSpec.schema, { path: join(FIX, 'etth'), steps: 60 });
+    expect(e).toMatchObject({ files: ['ETTh1.csv', 'ETTh2.csv'], target: 'OT', train_years: [2017, 2018], test_years: [2016] });
+    expect((etthSpec.create(e as unknown as EtthParams, ctx)).size).toBe(2);
+    const p = fill(physioNetSpec.schema, { path: join(FIX, 'physionet') });
+    expect(p).toMatchObject({ steps: 80, min_hours: 40, max_missing: 0.6, test_fraction: 0.2 });
+    expect((physioNetSpec.create(p as unknown as PhysioNetParams, ctx)).size).toBe(5);
+    expect(ajv.compile(airQualitySpec.schema)({})).toBe(false); // path is required
+    expect(fill(airQualitySpec.schema, { path: 'x' }).steps).toBe(672);
   });
 });
