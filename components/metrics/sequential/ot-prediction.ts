@@ -23,7 +23,8 @@ export interface OtPredictionParams {
  * DiffSDA's ETT-h evaluation: a per-step regressor predicts the target (oil temperature) from
  * [d_t, s]; predictions and truth are averaged over blocks of `block` steps and the MAE of the
  * block means on held-out sequences is reported, averaged over repeats with new splits and newly
- * initialised regressors. `mae_mean_baseline` predicts the training mean everywhere, the floor
+ * initialised regressors. The MAE is in the target's units: ETTh's `target` is z-scored OT; its
+ * `local` column 1 is the raw OT the upstream scores (°C). `mae_mean_baseline` predicts the training mean everywhere, the floor
  * a code that carries no information reaches.
  */
 export class OTPrediction implements ModelMetric {
@@ -50,7 +51,9 @@ export class OTPrediction implements ModelMetric {
         return out;
       };
       const predict = (rows: Int32Array) => tf.reshape(net.forward(tf.tensor3d(stepInputs(enc, rows), [rows.length, T, W])), [rows.length, T]);
-      fitHead(net, train, (rows) => tf.losses.meanSquaredError(tf.tensor2d(targets(rows), [rows.length, T]), predict(rows)) as tf.Scalar,
+      // Trained on what is scored, as the upstream does: L1 between block means.
+      const blocks = blockMatrix(T, this.p.block);
+      fitHead(net, train, (rows) => tf.mean(tf.abs(tf.sub(tf.matMul(predict(rows), blocks), tf.matMul(tf.tensor2d(targets(rows), [rows.length, T]), blocks)))) as tf.Scalar,
         { steps: this.p.train_steps, batch: this.p.batch_size, lr: this.p.lr }, rng);
       const pred = tf.tidy(() => predict(test).dataSync());
       const truth = targets(test);
@@ -58,9 +61,20 @@ export class OTPrediction implements ModelMetric {
       mae += blockMae(pred, truth, test.length, T, this.p.block) / this.p.repeats;
       baseline += blockMae(new Float32Array(truth.length).fill(trainMean), truth, test.length, T, this.p.block) / this.p.repeats;
       net.dispose();
+      blocks.dispose();
     }
     return { mae, mae_mean_baseline: baseline, sequences: enc.n, repeats: this.p.repeats };
   }
+}
+
+/** `[T, ⌈T/block⌉]`: right-multiplying a `[B, T]` series by it gives its block means. */
+function blockMatrix(T: number, block: number): tf.Tensor2D {
+  const nb = Math.ceil(T / block), m = new Float32Array(T * nb);
+  for (let t = 0; t < T; t++) {
+    const b = Math.floor(t / block);
+    m[t * nb + b] = 1 / (Math.min(T, (b + 1) * block) - b * block);
+  }
+  return tf.tensor2d(m, [T, nb]);
 }
 
 /** Mean over sequences and blocks of |mean(pred in block) − mean(truth in block)|; a short last block counts as one. */
