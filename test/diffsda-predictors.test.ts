@@ -32,7 +32,7 @@ function stays(): ArrayDataset {
 
 const mortality = (over: Partial<MortalityPredictionParams> = {}): MortalityPredictionParams => ({
   n_samples: 1000, repeats: 2, test_fraction: 0.3, label_key: 'mortality', length_key: 'length',
-  hidden: 8, train_steps: 100, batch_size: 32, lr: 1e-2, ...over,
+  hidden: 8, train_steps: 50, batch_size: 32, lr: 2e-2, ...over,
 });
 
 describe('MortalityPrediction', () => {
