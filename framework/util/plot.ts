@@ -17,6 +17,8 @@ export interface PlotOptions {
   /** Log-scale x axis (all x > 0); default: on when x spans two or more decades. */
   logX?: boolean;
   logY?: boolean;
+  /** Square markers on every point (default on); off for long sequences, where they merge into a band. */
+  markers?: boolean;
 }
 
 export interface Raster { width: number; height: number; pixels: Uint8Array }
@@ -89,7 +91,7 @@ export function renderPlot(series: Series[], opts: PlotOptions = {}): Raster {
         line(img, X - 3, a, X + 3, a, c);
         line(img, X - 3, b, X + 3, b, c);
       }
-      rect(img, Math.round(px(p.x)) - 2, Math.round(py(p.y)) - 2, 5, 5, c);
+      if (opts.markers ?? true) rect(img, Math.round(px(p.x)) - 2, Math.round(py(p.y)) - 2, 5, 5, c);
     }
     if (series.length > 1) {
       // Legend: a swatch and the series number, left to right along the top.

@@ -5,5 +5,9 @@ import { audioSynthSpec } from './audio/audio-synth.ts';
 import { wavFolderSpec } from './audio/wav-folder.ts';
 import { timeSeriesCsvSpec } from './timeseries/timeseries-csv.ts';
 import { syntheticSeriesSpec } from './timeseries/synthetic-series.ts';
+import { airQualitySpec } from './timeseries/air-quality.ts';
+import { etthSpec } from './timeseries/etth.ts';
+import { physioNetSpec } from './timeseries/physionet.ts';
 
-export const specs: ComponentSpec[] = [spritesSpec, movingDigitsSpec, audioSynthSpec, wavFolderSpec, timeSeriesCsvSpec, syntheticSeriesSpec];
+export const specs: ComponentSpec[] = [spritesSpec, movingDigitsSpec, audioSynthSpec, wavFolderSpec, timeSeriesCsvSpec, syntheticSeriesSpec,
+  airQualitySpec, etthSpec, physioNetSpec];
