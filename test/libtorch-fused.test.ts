@@ -8,11 +8,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { FUSED, hasFusedKernel, setFusedKernels } from '../framework/backends/fused.ts';
-import { groupNorm } from '../components/nn/fused/group_norm.ts';
-import { gruCell, lstmCell } from '../components/nn/fused/rnn_cells.ts';
-import { gruSequence, lstmSequence } from '../components/nn/fused/rnn_sequences.ts';
+import { groupNorm } from '../components/nn/fused/group-norm.ts';
+import { gruCell, lstmCell } from '../components/nn/fused/rnn-cells.ts';
+import { gruSequence, lstmSequence } from '../components/nn/fused/rnn-sequences.ts';
 import { silu } from '../components/nn/fused/silu.ts';
-import { adamStep } from '../components/optim/adam_step.ts';
+import { adamStep } from '../components/optim/adam-step.ts';
 import { available, Gen, mismatch, runOn } from './libtorch-harness.ts';
 
 const FWD = { rtol: 1e-4, atol: 1e-5 };

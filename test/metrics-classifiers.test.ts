@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LinearSvc1d } from '../components/metrics/classifiers/linear_svc_1d.ts';
-import { LogisticRegression } from '../components/metrics/classifiers/logistic_regression.ts';
+import { LinearSvc1d } from '../components/metrics/classifiers/linear-svc-1d.ts';
+import { LogisticRegression } from '../components/metrics/classifiers/logistic-regression.ts';
 import { minimizeLbfgs } from '../components/metrics/classifiers/lbfgs.ts';
-import { macroOvrAuc, rocAuc } from '../components/metrics/classifiers/roc_auc.ts';
+import { macroOvrAuc, rocAuc } from '../components/metrics/classifiers/roc-auc.ts';
 import { Rng } from '../framework/util/rng.ts';
 
 describe('L-BFGS', () => {

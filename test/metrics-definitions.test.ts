@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { completenessScore, disentanglementScore } from '../components/metrics/dci.ts';
-import { majorityClassifier, voteAccuracy } from '../components/metrics/factor_vae.ts';
+import { majorityClassifier, voteAccuracy } from '../components/metrics/factor-vae.ts';
 import { computeMig } from '../components/metrics/mig.ts';
-import { columnMeanStd, modularityFromMi } from '../components/metrics/modularity_explicitness.ts';
-import { averageTopTwoGap } from '../components/metrics/sap_score.ts';
-import { gaussianTotalCorrelation, gaussianWassersteinCorrelation } from '../components/metrics/unsupervised_metrics.ts';
+import { columnMeanStd, modularityFromMi } from '../components/metrics/modularity-explicitness.ts';
+import { averageTopTwoGap } from '../components/metrics/sap-score.ts';
+import { gaussianTotalCorrelation, gaussianWassersteinCorrelation } from '../components/metrics/unsupervised-metrics.ts';
 
 describe('DCI scores from an importance matrix (d × f)', () => {
   it('one code per factor: disentanglement and completeness 1', () => {

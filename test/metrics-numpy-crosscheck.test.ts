@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discreteMutualInfo, histogramDiscretize } from '../components/metrics/discrete.ts';
 import { computeMig } from '../components/metrics/mig.ts';
-import { modularityFromMi } from '../components/metrics/modularity_explicitness.ts';
+import { modularityFromMi } from '../components/metrics/modularity-explicitness.ts';
 import { writeNpy } from '../framework/io/npy.ts';
 import { Rng } from '../framework/util/rng.ts';
 

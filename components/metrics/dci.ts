@@ -1,6 +1,6 @@
 import { defineComponent } from '../../framework/registry/types.ts';
 import type { Rng } from '../../framework/util/rng.ts';
-import { GradientBoostingClassifier } from './gbt/gradient_boosting.ts';
+import { GradientBoostingClassifier } from './gbt/gradient-boosting.ts';
 import { accuracy } from './labels.ts';
 import { countParam } from './params.ts';
 import { generateBatchFactorCode, type FactorCodeSample } from './sampling.ts';

@@ -1,13 +1,13 @@
 import type { ComponentSpec } from '../../framework/registry/types.ts';
-import { BetaVAEScore, betaVaeSpec } from './beta_vae.ts';
+import { BetaVAEScore, betaVaeSpec } from './beta-vae.ts';
 import { DCI, dciSpec } from './dci.ts';
-import { FactorVAEScore, factorVaeSpec } from './factor_vae.ts';
+import { FactorVAEScore, factorVaeSpec } from './factor-vae.ts';
 import { MIG, migSpec } from './mig.ts';
-import { Modularity, modularitySpec } from './modularity_explicitness.ts';
+import { Modularity, modularitySpec } from './modularity-explicitness.ts';
 import { resolveMetricParams } from './params.ts';
-import { SAP, sapSpec } from './sap_score.ts';
+import { SAP, sapSpec } from './sap-score.ts';
 import type { Metric } from '../../framework/contracts/index.ts';
-import { Unsupervised, unsupervisedSpec } from './unsupervised_metrics.ts';
+import { Unsupervised, unsupervisedSpec } from './unsupervised-metrics.ts';
 
 /**
  * The metric specs, for the registry. Typed loosely (ComponentSpec's defaults) because the registry

@@ -13,11 +13,11 @@ export {
 } from './activations.ts';
 export { Linear, type LinearOptions } from './layers/linear.ts';
 export { Conv2d, type Conv2dOptions } from './layers/conv2d.ts';
-export { ConvTranspose2d, type ConvTranspose2dOptions } from './layers/conv_transpose2d.ts';
-export { type Padding2d, convOutSize, convTransposeOutSize } from './layers/conv_geometry.ts';
-export { GroupNorm } from './layers/group_norm.ts';
-export { LayerNorm } from './layers/layer_norm.ts';
-export { BatchNorm, BatchNorm1d, BatchNorm2d } from './layers/batch_norm.ts';
+export { ConvTranspose2d, type ConvTranspose2dOptions } from './layers/conv-transpose2d.ts';
+export { type Padding2d, convOutSize, convTransposeOutSize } from './layers/conv-geometry.ts';
+export { GroupNorm } from './layers/group-norm.ts';
+export { LayerNorm } from './layers/layer-norm.ts';
+export { BatchNorm, BatchNorm1d, BatchNorm2d } from './layers/batch-norm.ts';
 export { Embedding } from './layers/embedding.ts';
 export { Dropout, dropoutMask } from './layers/dropout.ts';
 export { Upsample, upsampleNearest } from './layers/upsample.ts';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UntangleError } from '../../framework/util/errors.ts';
-import { adamStep } from './adam_step.ts';
-import { SlotOptimizer } from './slot_optimizer.ts';
+import { adamStep } from './adam-step.ts';
+import { SlotOptimizer } from './slot-optimizer.ts';
 
 export interface AdamOptions {
   lr: number;

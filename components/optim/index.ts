@@ -1,8 +1,8 @@
 import type { ComponentSpec } from '../../framework/registry/types.ts';
-import { adamSpec, adamWSpec, sgdSpec } from './specs_optimizers.ts';
-import { constantSpec, exponentialDecaySpec, lambdaLinearSpec, warmupCosineSpec } from './specs_schedules.ts';
+import { adamSpec, adamWSpec, sgdSpec } from './specs-optimizers.ts';
+import { constantSpec, exponentialDecaySpec, lambdaLinearSpec, warmupCosineSpec } from './specs-schedules.ts';
 
-export { SlotOptimizer } from './slot_optimizer.ts';
+export { SlotOptimizer } from './slot-optimizer.ts';
 export { Adam, AdamW, type AdamOptions } from './adam.ts';
 export { SGD, type SgdOptions } from './sgd.ts';
 export { clipGradNorm, type ClippedGrads } from '../../framework/trainer/clip.ts';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UntangleError } from '../../framework/util/errors.ts';
-import { SlotOptimizer } from './slot_optimizer.ts';
+import { SlotOptimizer } from './slot-optimizer.ts';
 
 export interface SgdOptions {
   lr: number;

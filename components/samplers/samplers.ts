@@ -1,20 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../framework/registry/types.ts';
 import type { Rng } from '../../framework/util/rng.ts';
-import type { NoiseSchedule } from './schedule.ts';
+import { isSampler, type DiffusionSchedule, type EpsFn, type Sampler } from '../../framework/contracts/index.ts';
 
-/** A noise predictor ε(x_t, t) with one timestep for the whole batch. */
-export type EpsFn = (x: tf.Tensor, t: number) => tf.Tensor;
-
-export interface Sampler {
-  /** Draw from the model: start at x_T (given, or N(0, I)) and denoise to x_0. */
-  sample(eps: EpsFn, schedule: NoiseSchedule, shape: number[], rng: Rng, xT?: tf.Tensor): tf.Tensor;
-}
-
-function isSampler(v: unknown): v is Sampler {
-  return v !== null && typeof v === 'object' && typeof (v as Sampler).sample === 'function';
-}
-export { isSampler };
+// The contract lives in framework/contracts; re-exported so sampler users keep one import.
+export { isSampler, type EpsFn, type Sampler };
 
 /**
  * Ancestral DDPM sampling (Ho et al. 2020, LDM's `p_sample_loop` with v_posterior 0): x_{t−1} ~
@@ -24,7 +14,7 @@ export { isSampler };
 export class DDPMSampler implements Sampler {
   constructor(readonly clipDenoised: boolean) {}
 
-  sample(eps: EpsFn, s: NoiseSchedule, shape: number[], rng: Rng, xT?: tf.Tensor): tf.Tensor {
+  sample(eps: EpsFn, s: DiffusionSchedule, shape: number[], rng: Rng, xT?: tf.Tensor): tf.Tensor {
     let x = xT ? tf.clone(xT) : s.noise(shape, rng);
     for (let t = s.timesteps - 1; t >= 0; t--) {
       const next = tf.tidy(() => {
@@ -55,12 +45,12 @@ export class DDPMSampler implements Sampler {
 export class DDIMSampler implements Sampler {
   constructor(readonly steps: number, readonly eta: number, readonly inversionIters = 1) {}
 
-  timesteps(s: NoiseSchedule): number[] {
+  timesteps(s: DiffusionSchedule): number[] {
     const n = Math.min(this.steps, s.timesteps);
     return Array.from({ length: n }, (_, i) => Math.floor((i * s.timesteps) / n));
   }
 
-  sample(eps: EpsFn, s: NoiseSchedule, shape: number[], rng: Rng, xT?: tf.Tensor): tf.Tensor {
+  sample(eps: EpsFn, s: DiffusionSchedule, shape: number[], rng: Rng, xT?: tf.Tensor): tf.Tensor {
     const taus = this.timesteps(s);
     let x = xT ? tf.clone(xT) : s.noise(shape, rng);
     for (let i = taus.length - 1; i >= 0; i--) {
@@ -82,7 +72,7 @@ export class DDIMSampler implements Sampler {
   }
 
   /** Deterministic (η = 0) inversion: x_0 → x_{τ_last}. */
-  encode(eps: EpsFn, s: NoiseSchedule, x0: tf.Tensor): tf.Tensor {
+  encode(eps: EpsFn, s: DiffusionSchedule, x0: tf.Tensor): tf.Tensor {
     const taus = this.timesteps(s);
     let x = tf.clone(x0);
     for (let i = 0; i < taus.length; i++) {

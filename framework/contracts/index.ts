@@ -11,3 +11,5 @@ export type { Optimizer, Schedule } from './optimizer.ts';
 export type { Callback, CallbackContext, StepInfo } from './callback.ts';
 export type { FactorSource, RepresentationFn, MetricScores, Metric, ModelMetricContext, ModelMetric } from './metric.ts';
 export { isModelMetric } from './metric.ts';
+export type { EpsFn, DiffusionSchedule, Sampler } from './sampler.ts';
+export { isSampler } from './sampler.ts';

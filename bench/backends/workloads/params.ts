@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../framework/util/rng.ts';
-import { adamStep } from '../../../components/optim/adam_step.ts';
+import { adamStep } from '../../../components/optim/adam-step.ts';
 
 export type Params = Record<string, tf.Variable>;
 

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../framework/util/rng.ts';
-import { gruSequence, lstmSequence } from '../../../components/nn/fused/rnn_sequences.ts';
+import { gruSequence, lstmSequence } from '../../../components/nn/fused/rnn-sequences.ts';
 import { ParamBuilder, type Params } from './params.ts';
 
 export interface SeqModel { params: Params; forward(x: tf.Tensor3D): tf.Tensor3D }

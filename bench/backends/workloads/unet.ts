@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../framework/util/rng.ts';
-import { groupNorm as fusedGroupNorm } from '../../../components/nn/fused/group_norm.ts';
+import { groupNorm as fusedGroupNorm } from '../../../components/nn/fused/group-norm.ts';
 import { silu } from '../../../components/nn/fused/silu.ts';
 import { ParamBuilder, type Params } from './params.ts';
 

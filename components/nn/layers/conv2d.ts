@@ -4,7 +4,7 @@ import { UntangleError } from '../../../framework/util/errors.ts';
 import { UnaryModule } from '../module.ts';
 import { type Initializer, computeFans, torchDefaultBias, torchDefaultWeight } from '../init.ts';
 import { type ActivationName, activationFn, fusedActivation } from '../activations.ts';
-import { type ExplicitPads, type Padding2d, convOutSize, dilateKernel, pair, resolveConvPads } from './conv_geometry.ts';
+import { type ExplicitPads, type Padding2d, convOutSize, dilateKernel, pair, resolveConvPads } from './conv-geometry.ts';
 
 export interface Conv2dOptions {
   stride?: number | [number, number];

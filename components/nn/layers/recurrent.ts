@@ -3,8 +3,8 @@ import type { Rng } from '../../../framework/util/rng.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
 import { Module } from '../module.ts';
 import { uniform } from '../init.ts';
-import { gruCell, lstmCell, type LstmState } from '../fused/rnn_cells.ts';
-import { gruSequence, lstmSequence } from '../fused/rnn_sequences.ts';
+import { gruCell, lstmCell, type LstmState } from '../fused/rnn-cells.ts';
+import { gruSequence, lstmSequence } from '../fused/rnn-sequences.ts';
 
 /**
  * Single-layer LSTM and GRU with PyTorch's equations, gate order, parameter names and default init
@@ -15,9 +15,9 @@ import { gruSequence, lstmSequence } from '../fused/rnn_sequences.ts';
  * GRU r, z, n. `bias_ih`, `bias_hh` are `[G·hidden]` as in PyTorch.
  *
  * The input projection of all steps is a single matMul up front. Where the backend has the fused
- * sequence kernels (nn/fused/rnn_sequences.ts: libtorch) the whole time loop is one kernel forward
+ * sequence kernels (nn/fused/rnn-sequences.ts: libtorch) the whole time loop is one kernel forward
  * and one backward; elsewhere each step costs a matMul and an add (h·W_hh + the precomputed
- * x·W_ih + biases; the GRU one fused matMul) plus the cell update (nn/fused/rnn_cells.ts: the
+ * x·W_ih + biases; the GRU one fused matMul) plus the cell update (nn/fused/rnn-cells.ts: the
  * LSTM's split and nine element-wise kernels, the GRU's thirteen). The single-step cells
  * (LSTMCell.step, GRUCell.step) use the fused cell kernel.
  */

@@ -4,7 +4,7 @@ import { encodeLabels } from '../labels.ts';
 import {
   applyTree, fitRegressionTree, presortFeatures, treeImportances, TreeWorkspace,
   type RegressionTree,
-} from './regression_tree.ts';
+} from './regression-tree.ts';
 
 /**
  * A gradient-boosted tree classifier with the semantics of sklearn's

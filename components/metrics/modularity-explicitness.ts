@@ -1,7 +1,7 @@
 import { defineComponent } from '../../framework/registry/types.ts';
 import type { Rng } from '../../framework/util/rng.ts';
-import { LogisticRegression } from './classifiers/logistic_regression.ts';
-import { macroOvrAuc } from './classifiers/roc_auc.ts';
+import { LogisticRegression } from './classifiers/logistic-regression.ts';
+import { macroOvrAuc } from './classifiers/roc-auc.ts';
 import { discreteMutualInfo, histogramDiscretize } from './discrete.ts';
 import { countParam } from './params.ts';
 import { generateBatchFactorCode, type FactorCodeSample } from './sampling.ts';

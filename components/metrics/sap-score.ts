@@ -1,7 +1,7 @@
 import { defineComponent } from '../../framework/registry/types.ts';
 import type { Rng } from '../../framework/util/rng.ts';
 import { UntangleError } from '../../framework/util/errors.ts';
-import { LinearSvc1d } from './classifiers/linear_svc_1d.ts';
+import { LinearSvc1d } from './classifiers/linear-svc-1d.ts';
 import { accuracy } from './labels.ts';
 import { countParam } from './params.ts';
 import { generateBatchFactorCode, type FactorCodeSample } from './sampling.ts';

@@ -3,13 +3,13 @@ import { UntangleError } from '../../../framework/util/errors.ts';
 import { Rng } from '../../../framework/util/rng.ts';
 import { UnaryModule } from '../module.ts';
 import { ones, zeros } from '../init.ts';
-import { groupNorm } from '../fused/group_norm.ts';
+import { groupNorm } from '../fused/group-norm.ts';
 
 /**
  * GroupNorm over channels-last input `[B, ..., C]` (NHWC images, `[B, N, C]` tokens): statistics
  * per sample and group over all positions and the group's C/G channels, biased variance (as
  * PyTorch), then a per-channel affine `weight`, `bias` (init 1, 0). One fused kernel forward and one
- * backward where the backend has them (nn/fused/group_norm.ts).
+ * backward where the backend has them (nn/fused/group-norm.ts).
  */
 export class GroupNorm extends UnaryModule {
   readonly weight: tf.Variable | null;

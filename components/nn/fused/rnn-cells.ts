@@ -25,7 +25,7 @@ export function gruCellComposite(xp: tf.Tensor2D, hp: tf.Tensor2D, h: tf.Tensor2
   return tf.add(n, tf.mul(z, tf.sub(h, n))) as tf.Tensor2D;
 }
 
-// One gradient kernel yields every input's gradient, so it runs eagerly (see group_norm.ts).
+// One gradient kernel yields every input's gradient, so it runs eagerly (see group-norm.ts).
 // The forward kernels also return the activated gates, which their gradients take back.
 tf.registerGradient({
   kernelName: FUSED.lstmCell,

@@ -2,11 +2,11 @@
  * Whole LSTM and GRU sequences (batch-first) as one fused kernel forward and one backward where the
  * backend has them (FUSED.lstmSequence / FUSED.gruSequence: the time loop runs natively and the
  * recurrent weight's gradient is one product over all steps), else unrolled in tfjs ops with the
- * cell composites of rnn_cells.ts. The input projection x·W_ih is the caller's (one matMul up front).
+ * cell composites of rnn-cells.ts. The input projection x·W_ih is the caller's (one matMul up front).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED, runFused, runFusedGrad } from '../../../framework/backends/fused.ts';
-import { gruCellComposite, lstmCellComposite } from './rnn_cells.ts';
+import { gruCellComposite, lstmCellComposite } from './rnn-cells.ts';
 
 /**
  * The steps of [B, T, F] as T tensors [B, F]. One step is a reshape: tfjs-core's Unpack gradient

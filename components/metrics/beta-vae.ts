@@ -1,6 +1,6 @@
 import { defineComponent } from '../../framework/registry/types.ts';
 import type { Rng } from '../../framework/util/rng.ts';
-import { LogisticRegression } from './classifiers/logistic_regression.ts';
+import { LogisticRegression } from './classifiers/logistic-regression.ts';
 import { accuracy } from './labels.ts';
 import { countParam } from './params.ts';
 import { representRows } from './sampling.ts';

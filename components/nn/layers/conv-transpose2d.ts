@@ -4,7 +4,7 @@ import { UntangleError } from '../../../framework/util/errors.ts';
 import { UnaryModule } from '../module.ts';
 import { type Initializer, computeFans, torchDefaultBias, torchDefaultWeight } from '../init.ts';
 import { type ActivationName, activationFn } from '../activations.ts';
-import { convTransposeOutSize, dilateKernel, pair } from './conv_geometry.ts';
+import { convTransposeOutSize, dilateKernel, pair } from './conv-geometry.ts';
 
 export interface ConvTranspose2dOptions {
   stride?: number | [number, number];
