@@ -7,6 +7,7 @@ import type { ContentStyleCodes, ContentStyleModel } from '../components/metrics
 import { ContentStyleRetrieval } from '../components/metrics/content-style/retrieval-metric.ts';
 import { ContentStyleCodebook } from '../components/metrics/content-style/codebook-metric.ts';
 import { ZeroShotOOD } from '../components/metrics/content-style/zero-shot-ood.ts';
+import { ContentStyleTSNE } from '../components/metrics/content-style/tsne-metric.ts';
 import { precisionRecallAtK } from '../components/metrics/content-style/retrieval.ts';
 import { isUntangleError } from '../framework/util/errors.ts';
 
@@ -97,6 +98,15 @@ describe('content/style metric components on a model that reads its codes off th
     const right = await new ZeroShotOOD({ ood_dataset: new LabelledFragments(12), max_samples: 24, n_classes: 0 }).evaluate(ctx);
     expect(right.zero_shot_accuracy).toBe(1);
     expect(right.ood_fragments).toBe(48);
+  });
+
+  it('t-SNE: four pictures; the content embedding keeps the content clusters', async () => {
+    const { ctx, artifacts } = context(new LabelledFragments(24));
+    const s = await new ContentStyleTSNE({ max_points: 60, max_samples: 24, perplexity: 10, iterations: 500 }).evaluate(ctx);
+    expect([...artifacts.keys()].sort()).toEqual(['tsne/zc_content.png', 'tsne/zc_style.png', 'tsne/zs_content.png', 'tsne/zs_style.png']);
+    expect(s.zc_content_precision_at_5_2d).toBe(1);
+    expect(s.zs_style_precision_at_5_2d).toBe(1);
+    expect(Number.isFinite(s.kl_content) && Number.isFinite(s.kl_style)).toBe(true);
   });
 
   it('a model without encodeFragments is refused with an UntangleError', async () => {

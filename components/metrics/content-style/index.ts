@@ -2,7 +2,8 @@ import type { ComponentSpec } from '../../../framework/registry/types.ts';
 import { contentStyleRetrievalSpec } from './retrieval-metric.ts';
 import { contentStyleCodebookSpec } from './codebook-metric.ts';
 import { zeroShotOodSpec } from './zero-shot-ood.ts';
+import { contentStyleTsneSpec } from './tsne-metric.ts';
 
-export const specs: ComponentSpec[] = [contentStyleRetrievalSpec, contentStyleCodebookSpec, zeroShotOodSpec] as unknown as ComponentSpec[];
+export const specs: ComponentSpec[] = [contentStyleRetrievalSpec, contentStyleCodebookSpec, zeroShotOodSpec, contentStyleTsneSpec] as unknown as ComponentSpec[];
 export type { ContentStyleModel, ContentStyleCodes } from './model.ts';
 export { isContentStyleModel } from './model.ts';
