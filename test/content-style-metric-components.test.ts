@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import '../framework/backends/tfjs-gradients.ts';
 import { describe, expect, it } from 'vitest';
 import type { Batch, Dataset, ModelMetricContext, Outputs } from '../framework/contracts/index.ts';
 import { Rng } from '../framework/util/rng.ts';
@@ -10,13 +11,16 @@ import { ZeroShotOOD } from '../components/metrics/content-style/zero-shot-ood.t
 import { ContentStyleTSNE } from '../components/metrics/content-style/tsne-metric.ts';
 import { precisionRecallAtK } from '../components/metrics/content-style/retrieval.ts';
 import { isUntangleError } from '../framework/util/errors.ts';
+import { FewShotOOD } from '../components/metrics/content-style/few-shot-ood.ts';
+import { SGD } from '../components/optim/sgd.ts';
+import type { Loss } from '../framework/contracts/index.ts';
 
 const N_FRAG = 4;
 
 /** Sample i, fragment j: content (i + j) mod 4, style i mod 3 (per sample); x = [content·10 + i/1000, style·10 + j/1000]. */
 class LabelledFragments implements Dataset {
   readonly elementSpec = { x: [N_FRAG, 2], content: [N_FRAG], style: [] };
-  constructor(readonly size: number, readonly contentShift = 0) {}
+  constructor(readonly size: number, readonly contentShift = 0, readonly offset = 0) {}
   batch(indices: ArrayLike<number>): Batch {
     const b = indices.length;
     const x = new Float32Array(b * N_FRAG * 2), c = new Int32Array(b * N_FRAG), s = new Int32Array(b);
@@ -25,7 +29,7 @@ class LabelledFragments implements Dataset {
       s[r] = i % 3;
       for (let j = 0; j < N_FRAG; j++) {
         c[r * N_FRAG + j] = (i + j) % 4;
-        x[(r * N_FRAG + j) * 2] = (((i + j) % 4 + this.contentShift) % 4) * 10 + i / 1000;
+        x[(r * N_FRAG + j) * 2] = (((i + j) % 4 + this.contentShift) % 4) * 10 + this.offset + i / 1000;
         x[(r * N_FRAG + j) * 2 + 1] = (i % 3) * 10 + j / 1000;
       }
     }
@@ -37,7 +41,7 @@ class LabelledFragments implements Dataset {
 /** Reads the codes straight off x: a model whose content code is the content and style code the style. Atom = round(content/10) + 1 (atom 0 unused). */
 class PassThrough implements ContentStyleModel {
   readonly nAtoms = 6;
-  forward(): Outputs { return {}; }
+  forward(_batch: Batch): Outputs { return {}; }
   namedVariables() { return new Map<string, tf.Variable>(); }
   trainableVariables(): tf.Variable[] { return []; }
   codebook(): tf.Tensor2D { return tf.tensor2d(Array.from({ length: 6 }, (_, a) => (a - 1) * 10), [6, 1]); }
@@ -50,6 +54,27 @@ class PassThrough implements ContentStyleModel {
     });
   }
 }
+
+/** PassThrough plus a learnable shift of the content code: what few-shot adaptation can correct. */
+class Shifted extends PassThrough {
+  readonly shift = tf.variable(tf.scalar(0), true, 'shift');
+  frozen: boolean[] = [];
+  override namedVariables() { return new Map([['shift', this.shift]]); }
+  override trainableVariables(): tf.Variable[] { return [this.shift]; }
+  setCodebookFrozen(f: boolean) { this.frozen.push(f); }
+  override forward(batch: Batch): Outputs { return { content: tf.add(tf.slice(batch.x, [0, 0, 0], [-1, -1, 1]), this.shift) }; }
+  override encodeFragments(x: tf.Tensor): ContentStyleCodes {
+    return super.encodeFragments(tf.concat([tf.add(tf.slice(x, [0, 0, 0], [-1, -1, 1]), this.shift), tf.slice(x, [0, 0, 1], [-1, -1, 1])], 2));
+  }
+}
+
+/** Pulls the content code onto 10 × its label. */
+const pullToLabel: Loss = {
+  compute: (batch, out) => {
+    const t = tf.mean(tf.square(tf.sub(tf.squeeze(out.content, [2]), tf.mul(tf.cast(batch.content, 'float32'), 10)))) as tf.Scalar;
+    return { total: t, terms: { mse: t } };
+  },
+};
 
 function context(dataset: Dataset, model: ContentStyleModel = new PassThrough()) {
   const artifacts = new Map<string, string | Uint8Array>();
@@ -107,6 +132,19 @@ describe('content/style metric components on a model that reads its codes off th
     expect(s.zc_content_precision_at_5_2d).toBe(1);
     expect(s.zs_style_precision_at_5_2d).toBe(1);
     expect(Number.isFinite(s.kl_content) && Number.isFinite(s.kl_style)).toBe(true);
+  });
+
+  it('few-shot OOD: one SGD step on the shots fixes an offset the zero-shot map gets wrong; weights restored', async () => {
+    const model = new Shifted();
+    const { ctx } = context(new LabelledFragments(24), model);
+    // OOD content sits 7 above its class: it rounds onto the next atom. One step of lr 0.25 on
+    // mse moves the shift by −0.5·7 = −3.5, inside the right atom's cell.
+    const metric = new FewShotOOD({ shot_datasets: { 1: new LabelledFragments(2, 0, 7) }, ood_dataset: new LabelledFragments(12, 0, 7), loss: pullToLabel, epochs: 1, max_samples: 24, n_classes: 0 }, () => new SGD({ lr: 0.25 }));
+    const s = await metric.evaluate(ctx);
+    expect(s.zero_shot_accuracy).toBe(0);
+    expect(s.few_shot_accuracy_1).toBe(1);
+    expect(model.frozen).toEqual([true, false]);
+    expect(model.shift.dataSync()[0]).toBe(0);
   });
 
   it('a model without encodeFragments is refused with an UntangleError', async () => {

@@ -32,6 +32,11 @@ export interface ContentStyleModel extends Model {
   encodeFragments(x: tf.Tensor): ContentStyleCodes;
   /** The content codebook `[nAtoms, dc]`. */
   codebook(): tf.Tensor2D;
+  /**
+   * Freeze (or thaw) the codebook: no EMA update, no k-means init, no dead-code restart, and its
+   * variables out of `trainableVariables()`. Needed by few-shot OOD adaptation only.
+   */
+  setCodebookFrozen?(frozen: boolean): void;
 }
 
 export function isContentStyleModel(m: unknown): m is ContentStyleModel {
