@@ -6,4 +6,5 @@ import { wavFolderSpec } from './audio/wav-folder.ts';
 import { timeSeriesCsvSpec } from './timeseries/timeseries-csv.ts';
 import { syntheticSeriesSpec } from './timeseries/synthetic-series.ts';
 
-export const specs: ComponentSpec[] = [spritesSpec, movingDigitsSpec, audioSynthSpec, wavFolderSpec, timeSeriesCsvSpec, syntheticSeriesSpec];
+import { insNotesSpec } from './audio/insnotes.ts';
+export const specs: ComponentSpec[] = [insNotesSpec, spritesSpec, movingDigitsSpec, audioSynthSpec, wavFolderSpec, timeSeriesCsvSpec, syntheticSeriesSpec];
