@@ -7,4 +7,5 @@ import { timeSeriesCsvSpec } from './timeseries/timeseries-csv.ts';
 import { syntheticSeriesSpec } from './timeseries/synthetic-series.ts';
 
 import { insNotesSpec } from './audio/insnotes.ts';
-export const specs: ComponentSpec[] = [insNotesSpec, spritesSpec, movingDigitsSpec, audioSynthSpec, wavFolderSpec, timeSeriesCsvSpec, syntheticSeriesSpec];
+import { v3SpritesSpec } from './v3-sprites.ts';
+export const specs: ComponentSpec[] = [insNotesSpec, v3SpritesSpec, spritesSpec, movingDigitsSpec, audioSynthSpec, wavFolderSpec, timeSeriesCsvSpec, syntheticSeriesSpec];
