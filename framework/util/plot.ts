@@ -108,7 +108,7 @@ export function plotPng(series: Series[], opts: PlotOptions = {}): Uint8Array {
   return encodePng(r.width, r.height, 3, r.pixels);
 }
 
-type RGB = [number, number, number];
+export type RGB = [number, number, number];
 
 function setPx(img: Raster, x: number, y: number, c: RGB): void {
   if (x < 0 || y < 0 || x >= img.width || y >= img.height) return;
@@ -143,7 +143,7 @@ function thick(img: Raster, xa: number, ya: number, xb: number, yb: number, c: R
   line(img, xa, ya + 1, xb, yb + 1, c);
 }
 
-function rect(img: Raster, x: number, y: number, w: number, h: number, c: RGB): void {
+export function rect(img: Raster, x: number, y: number, w: number, h: number, c: RGB): void {
   for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) setPx(img, x + i, y + j, c);
 }
 

@@ -9,5 +9,8 @@ import { airQualitySpec } from './timeseries/air-quality.ts';
 import { etthSpec } from './timeseries/etth.ts';
 import { physioNetSpec } from './timeseries/physionet.ts';
 
+import { insNotesSpec } from './audio/insnotes.ts';
+import { v3SpritesSpec } from './v3-sprites.ts';
+
 export const specs: ComponentSpec[] = [spritesSpec, movingDigitsSpec, audioSynthSpec, wavFolderSpec, timeSeriesCsvSpec, syntheticSeriesSpec,
-  airQualitySpec, etthSpec, physioNetSpec];
+  airQualitySpec, etthSpec, physioNetSpec, insNotesSpec, v3SpritesSpec];

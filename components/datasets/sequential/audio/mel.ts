@@ -83,6 +83,15 @@ export function frameCount(n: number, c: MelConfig): number {
 
 /** |STFT|² `[frames][nFft/2+1]` with a periodic Hann window of `winLength` zero-padded to `nFft`. */
 export function powerSpectrogram(signal: Float32Array, c: MelConfig): Float64Array[] {
+  return spectrogram(signal, c, (p) => p);
+}
+
+/** |STFT| (magnitude) `[frames][nFft/2+1]`, the same frames as powerSpectrogram (V3's InsNotes features). */
+export function magnitudeSpectrogram(signal: Float32Array, c: MelConfig): Float64Array[] {
+  return spectrogram(signal, c, Math.sqrt);
+}
+
+function spectrogram(signal: Float32Array, c: MelConfig, fromPower: (p: number) => number): Float64Array[] {
   const win = Float64Array.from({ length: c.winLength }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / c.winLength));
   const frames = frameCount(signal.length, c);
   const bins = c.nFft / 2 + 1;
@@ -92,7 +101,7 @@ export function powerSpectrogram(signal: Float32Array, c: MelConfig): Float64Arr
     for (let i = 0; i < c.winLength; i++) re[i] = signal[t * c.hop + i] * win[i];
     fft(re, im);
     const p = new Float64Array(bins);
-    for (let k = 0; k < bins; k++) p[k] = re[k] * re[k] + im[k] * im[k];
+    for (let k = 0; k < bins; k++) p[k] = fromPower(re[k] * re[k] + im[k] * im[k]);
     out.push(p);
   }
   return out;
