@@ -1,6 +1,7 @@
 import type { ComponentSpec } from '../../../framework/registry/types.ts';
 import { csaeSpec } from './csae.ts';
 import { v3LossSpec } from '../../losses/v3/v3-loss.ts';
+import { phoneNumsSpec } from '../../datasets/v3/phonenums.ts';
 
-/** V3's components: the content-style autoencoder and its loss. */
-export const specs: ComponentSpec[] = [csaeSpec, v3LossSpec] as unknown as ComponentSpec[];
+/** V3's components: the content-style autoencoder, its loss and the PhoneNums data. */
+export const specs: ComponentSpec[] = [csaeSpec, v3LossSpec, phoneNumsSpec] as unknown as ComponentSpec[];
