@@ -13,6 +13,7 @@ import { specs as sequentialModels } from './components/models/sequential/index.
 import { specs as sequentialLosses } from './components/losses/sequential/index.ts';
 import { specs as sequentialMetrics } from './components/metrics/sequential/index.ts';
 import { specs as contentStyleMetrics } from './components/metrics/content-style/index.ts';
+import { specs as v3 } from './components/models/v3/index.ts';
 import { specs as launchers } from './framework/sweep/index.ts';
 
 /**
@@ -21,7 +22,7 @@ import { specs as launchers } from './framework/sweep/index.ts';
  */
 export const ALL_SPECS: readonly ComponentSpec[] = [
   ...models, ...losses, ...optim, ...callbacks, ...metrics, ...datasets, ...disdiff,
-  ...sequentialDatasets, ...sequentialModels, ...sequentialLosses, ...sequentialMetrics, ...contentStyleMetrics, ...launchers,
+  ...sequentialDatasets, ...sequentialModels, ...sequentialLosses, ...sequentialMetrics, ...contentStyleMetrics, ...v3, ...launchers,
 ];
 
 export function createRegistry(): ComponentRegistry {

@@ -62,6 +62,18 @@ describe('WarmupCosine, ExponentialDecay, Constant', () => {
     expect(new ExponentialDecay({ gamma: 0.5, every: 3 }).factor(7)).toBe(0.25);
   });
 
+  it('ExponentialDecay with staircase false: V3\'s continuous max(0.02, 0.98^(epoch/20))', () => {
+    const s = new ExponentialDecay({ gamma: 0.98, every: 20, floor: 0.02, stepsPerEpoch: 100, staircase: false });
+    expect(s.factor(0)).toBe(1);
+    expect(s.factor(99)).toBe(1); // still epoch 0: the LambdaLR is stepped once per epoch
+    expect(s.factor(100)).toBeCloseTo(Math.exp(Math.log(0.98) / 20), 15); // epoch 1
+    expect(s.factor(1000)).toBeCloseTo(Math.sqrt(0.98), 15); // epoch 10
+    // ln 0.02 / ln 0.98 · 20 = 3872.6 epochs to the floor
+    expect(s.factor(100 * 3872)).toBeGreaterThan(0.02);
+    expect(s.factor(100 * 3873)).toBe(0.02);
+    expect(new ExponentialDecay({ gamma: 0.25, every: 2, staircase: false }).factor(1)).toBe(0.5);
+  });
+
   it('Constant', () => {
     expect(new Constant().factor()).toBe(1);
     expect(new Constant(0.3).factor()).toBe(0.3);
@@ -111,7 +123,7 @@ describe('optimizer and schedule component specs', () => {
     }).built;
     expect(ll.factor(5000)).toBeCloseTo(0.5000005, 12);
     const ed = build<Schedule>('untangle.schedules.ExponentialDecay', { steps_per_epoch: 10 });
-    expect(ed.params).toEqual({ gamma: 0.98, every: 20, floor: 0.02, steps_per_epoch: 10 });
+    expect(ed.params).toEqual({ gamma: 0.98, every: 20, floor: 0.02, staircase: true, steps_per_epoch: 10 });
     expect(ed.built.factor(200)).toBeCloseTo(0.98, 15);
     expect(build<Schedule>('untangle.schedules.WarmupCosine', { total_steps: 100 }).built.factor(50)).toBeCloseTo(0.5, 12);
     expect(build<Schedule>('untangle.schedules.Constant', {}).built.factor(3)).toBe(1);

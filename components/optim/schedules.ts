@@ -102,11 +102,17 @@ export interface ExponentialDecayOptions {
   every: number;
   floor?: number;
   stepsPerEpoch?: number;
+  /**
+   * true (default): the exponent is ⌊u/every⌋, a step function. false: u/every, so the factor
+   * decays at every unit (V3's LambdaLR `max(0.02, 0.98 ** (epoch / 20))`, stepped per epoch).
+   */
+  staircase?: boolean;
 }
 
 /**
- * f = max(floor, gamma^⌊u/every⌋) with u the step, or the epoch ⌊step/stepsPerEpoch⌋ (the V3
- * reference's per-epoch `exponential_decay`: ×0.98 every 20 epochs, floor 0.02).
+ * f = max(floor, gamma^⌊u/every⌋) with u the step, or the epoch ⌊step/stepsPerEpoch⌋; with
+ * `staircase: false`, f = max(floor, gamma^(u/every)) (the V3 reference's per-epoch
+ * `exponential_decay`: 0.98^(epoch/20), floor 0.02, continuous in the epoch).
  */
 export class ExponentialDecay implements Schedule {
   readonly floor: number;
@@ -121,6 +127,7 @@ export class ExponentialDecay implements Schedule {
 
   factor(step: number): number {
     const unit = this.o.stepsPerEpoch === undefined ? step : Math.floor(step / this.o.stepsPerEpoch);
-    return Math.max(this.floor, this.o.gamma ** Math.floor(unit / this.o.every));
+    const exponent = this.o.staircase === false ? unit / this.o.every : Math.floor(unit / this.o.every);
+    return Math.max(this.floor, this.o.gamma ** exponent);
   }
 }

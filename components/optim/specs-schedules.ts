@@ -66,12 +66,12 @@ export const warmupCosineSpec: ComponentSpec<WarmupCosineParams, Schedule> = def
   create: (p) => new WarmupCosine({ warmupSteps: p.warmup_steps, totalSteps: p.total_steps, floor: p.floor, start: p.start }),
 });
 
-type ExponentialDecayParams = { gamma: number; every: number; floor: number; steps_per_epoch?: number };
+type ExponentialDecayParams = { gamma: number; every: number; floor: number; steps_per_epoch?: number; staircase: boolean };
 
 export const exponentialDecaySpec: ComponentSpec<ExponentialDecayParams, Schedule> = defineComponent<ExponentialDecayParams, Schedule>({
   target: 'untangle.schedules.ExponentialDecay',
   kind: 'schedule',
-  description: 'multiply by gamma every k steps (or epochs), never below a floor (V3 reference: 0.98 / 20 epochs / 0.02)',
+  description: 'multiply by gamma every k steps (or epochs), stepwise or continuously, never below a floor (V3 reference: 0.98^(epoch/20), floor 0.02)',
   schema: {
     type: 'object', additionalProperties: false,
     properties: {
@@ -79,7 +79,8 @@ export const exponentialDecaySpec: ComponentSpec<ExponentialDecayParams, Schedul
       every: { type: 'integer', minimum: 1, default: 20, description: 'units (steps, or epochs with steps_per_epoch) per decay' },
       floor: { type: 'number', minimum: 0, default: 0.02 },
       steps_per_epoch: { type: 'integer', minimum: 1, description: 'when set, `every` counts epochs of this many steps' },
+      staircase: { type: 'boolean', default: true, description: 'gamma^⌊u/every⌋ (true) or the continuous gamma^(u/every) (false; V3)' },
     },
   },
-  create: (p) => new ExponentialDecay({ gamma: p.gamma, every: p.every, floor: p.floor, stepsPerEpoch: p.steps_per_epoch }),
+  create: (p) => new ExponentialDecay({ gamma: p.gamma, every: p.every, floor: p.floor, stepsPerEpoch: p.steps_per_epoch, staircase: p.staircase }),
 });

@@ -58,6 +58,11 @@ export class VectorQuantizer extends Module {
   private last: { z: tf.Tensor2D; onehot: tf.Tensor2D } | null = null;
   private readonly opts: CodebookOptions;
   private readonly rng: Rng;
+  /**
+   * A frozen codebook keeps its codes: no k-means init, EMA update or restart (V3's few-shot
+   * adaptation fine-tunes the encoder against a fixed vocabulary).
+   */
+  codebookFrozen = false;
 
   constructor(readonly nEmbed: number, readonly dim: number, rng: Rng, readonly ema = false, readonly decay = 0.99, readonly eps = 1e-5, opts: Partial<CodebookOptions> = {}) {
     super();
@@ -76,13 +81,13 @@ export class VectorQuantizer extends Module {
 
   /** The encoder outputs of the last training batch are kept when an update after the step needs them. */
   private get keepsLast(): boolean {
-    return this.ema || this.opts.restartDead;
+    return !this.codebookFrozen && (this.ema || this.opts.restartDead);
   }
 
   /** `z [B,H,W,dim]` → quantised latents and the VQ terms. */
   forward(z: tf.Tensor): QuantizeOutput {
     const flat = tf.reshape(z, [-1, this.dim]) as tf.Tensor2D;
-    if (this.training && this.initialised && !this.initDone) {
+    if (this.training && !this.codebookFrozen && this.initialised && !this.initDone) {
       if (this.initialised.dataSync()[0] === 0) this.kmeansInit(flat);
       this.initDone = true;
     }

@@ -1,0 +1,73 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../framework/backends/select.ts';
+import { CSAE, type CSAEParams } from '../components/models/v3/csae.ts';
+import { V3Loss } from '../components/losses/v3/v3-loss.ts';
+import { Rng } from '../framework/util/rng.ts';
+
+beforeAll(async () => {
+  await selectBackend('cpu', { log: () => undefined });
+});
+
+const P: CSAEParams = {
+  n_channels: 8, min_width: 4, n_fragments: 3, fragment_len: 16, n_feature: 8, in_channels: 3, d_emb_c: 4, d_emb_s: 5,
+  n_atoms: 4, threshold_ema_dead_code: 0, vq_ema_decay: 0.98, freeze_codebook: false, strides: 'both', stages: 2, kernel: 5,
+};
+const ctx = { step: 0, training: true, rng: new Rng(3) };
+
+describe('CSAE', () => {
+  it('widths: n_channels/2^stages … n_channels, clamped at min_width', () => {
+    expect(new CSAE({ ...P, n_channels: 8, stages: 2 }, new Rng(0)).stageWidths).toEqual([4, 4, 8]);
+    expect(new CSAE({ ...P, n_channels: 256, stages: 4, fragment_len: 48, n_feature: 32 }, new Rng(0)).stageWidths).toEqual([16, 32, 64, 128, 256]);
+  });
+
+  it('encodes fragments independently into content (quantised) and style codes, and reconstructs the input shape', () => {
+    const m = new CSAE(P, new Rng(1));
+    const x = tf.randomUniform([2, 3, 16, 8, 3], -1, 1, 'float32', 5);
+    const o = m.forward({ x }, ctx);
+    expect(o.recon.shape).toEqual([2, 3, 16, 8, 3]);
+    expect(o.content.shape).toEqual([2, 3, 4]);
+    expect(o.style.shape).toEqual([2, 3, 5]);
+    const codes = m.encodeFragments(x);
+    expect(codes.atoms.shape).toEqual([2, 3]);
+    // The quantised content is the codebook row of each fragment's atom.
+    const cb = m.codebook().arraySync();
+    const a = codes.atoms.arraySync() as number[][];
+    const q = codes.contentQuantized.arraySync() as number[][][];
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) q[i][j].forEach((v, k) => expect(v).toBeCloseTo(cb[a[i][j]][k], 5));
+    // Per-fragment encoding: a fragment's eval-mode codes do not depend on the other fragments of its sample.
+    const x2 = tf.concat([tf.slice(x, [0, 0], [2, 1]), tf.zerosLike(tf.slice(x, [0, 1], [2, 2]))], 1);
+    const c1 = codes.content.arraySync() as number[][][];
+    const c2 = m.encodeFragments(x2).content.arraySync() as number[][][];
+    c1[0][0].forEach((v, k) => expect(c2[0][0][k]).toBeCloseTo(v, 4));
+  });
+
+  it('the audio variant strides only along the width (frequency)', () => {
+    const m = new CSAE({ ...P, strides: 'frequency', fragment_len: 4, n_feature: 16, in_channels: 1 }, new Rng(2));
+    const o = m.forward({ x: tf.zeros([2, 3, 4, 16, 1]) }, ctx);
+    expect(o.recon.shape).toEqual([2, 3, 4, 16, 1]);
+  });
+
+  it('a frozen codebook keeps its codes through training steps; an unfrozen one moves', () => {
+    const x = tf.randomUniform([2, 3, 16, 8, 3], -1, 1, 'float32', 9);
+    for (const freeze of [true, false]) {
+      const m = new CSAE({ ...P, freeze_codebook: freeze }, new Rng(4));
+      const before = m.codebook().dataSync().slice();
+      m.forward({ x }, ctx);
+      m.afterStep();
+      const after = m.codebook().dataSync();
+      const moved = before.some((v, i) => Math.abs(v - after[i]) > 1e-7);
+      expect(moved).toBe(!freeze);
+    }
+  });
+
+  it('a training step of CSAE + V3 loss has finite gradients for every variable', () => {
+    const m = new CSAE(P, new Rng(6));
+    const loss = new V3Loss({ weights: { recon_loss: 1, content_loss: 1, style_loss: 1, sample_loss: 1, fragment_loss: 1, commit_loss: 0.1 }, relativity: 15, supersample_content: false, widen_style: 0 });
+    const x = tf.randomUniform([2, 3, 16, 8, 3], -1, 1, 'float32', 7);
+    const vars = m.trainableVariables();
+    const { value, grads } = tf.variableGrads(() => loss.compute({ x }, m.forward({ x }, ctx), ctx).total, vars);
+    expect(Number.isFinite(value.dataSync()[0])).toBe(true);
+    for (const g of Object.values(grads)) for (const v of g.dataSync()) expect(Number.isFinite(v)).toBe(true);
+  });
+});
