@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
-import { averagePrecision } from '../components/metrics/classifiers/average_precision.ts';
-import { rocAuc } from '../components/metrics/classifiers/roc_auc.ts';
+import { averagePrecision } from '../components/metrics/classifiers/average-precision.ts';
+import { rocAuc } from '../components/metrics/classifiers/roc-auc.ts';
 import { Rng } from '../framework/util/rng.ts';
 
 const hasSklearn = spawnSync('python3', ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../../framework/registry/types.ts';
 import type { MetricScores, ModelMetric, ModelMetricContext } from '../../../framework/contracts/index.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
-import { averagePrecision } from '../classifiers/average_precision.ts';
-import { rocAuc } from '../classifiers/roc_auc.ts';
+import { averagePrecision } from '../classifiers/average-precision.ts';
+import { rocAuc } from '../classifiers/roc-auc.ts';
 import { fitHead, repeatRng, SequenceClassifier, stepInputs } from './code-heads.ts';
 import { encodeSet } from './encoded-set.ts';
 

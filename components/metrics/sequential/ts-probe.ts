@@ -2,7 +2,7 @@ import { defineComponent } from '../../../framework/registry/types.ts';
 import type { MetricScores, ModelMetric, ModelMetricContext } from '../../../framework/contracts/index.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
 import type { Rng } from '../../../framework/util/rng.ts';
-import { LogisticRegression } from '../classifiers/logistic_regression.ts';
+import { LogisticRegression } from '../classifiers/logistic-regression.ts';
 import { accuracy } from '../labels.ts';
 import { encodeSet, standardize, takeRows, type EncodedSet } from './encoded-set.ts';
 
