@@ -12,6 +12,7 @@ import { specs as sequentialDatasets } from './components/datasets/sequential/in
 import { specs as sequentialModels } from './components/models/sequential/index.ts';
 import { specs as sequentialLosses } from './components/losses/sequential/index.ts';
 import { specs as sequentialMetrics } from './components/metrics/sequential/index.ts';
+import { specs as diffsda } from './components/models/diffsda/index.ts';
 import { specs as launchers } from './framework/sweep/index.ts';
 
 /**
@@ -20,7 +21,7 @@ import { specs as launchers } from './framework/sweep/index.ts';
  */
 export const ALL_SPECS: readonly ComponentSpec[] = [
   ...models, ...losses, ...optim, ...callbacks, ...metrics, ...datasets, ...disdiff,
-  ...sequentialDatasets, ...sequentialModels, ...sequentialLosses, ...sequentialMetrics, ...launchers,
+  ...sequentialDatasets, ...sequentialModels, ...sequentialLosses, ...sequentialMetrics, ...diffsda, ...launchers,
 ];
 
 export function createRegistry(): ComponentRegistry {

@@ -11,3 +11,4 @@ export type { Optimizer, Schedule } from './optimizer.ts';
 export type { Callback, CallbackContext, StepInfo } from './callback.ts';
 export type { FactorSource, RepresentationFn, MetricScores, Metric, ModelMetricContext, ModelMetric } from './metric.ts';
 export { isModelMetric } from './metric.ts';
+export type { SigmaDenoiser, SigmaSampler } from './sigma-sampler.ts';

@@ -5,9 +5,10 @@ import { audioSynthSpec } from './audio/audio-synth.ts';
 import { wavFolderSpec } from './audio/wav-folder.ts';
 import { timeSeriesCsvSpec } from './timeseries/timeseries-csv.ts';
 import { syntheticSeriesSpec } from './timeseries/synthetic-series.ts';
+import { diffSdaSimulationSpec } from './timeseries/diffsda-simulation.ts';
 import { airQualitySpec } from './timeseries/air-quality.ts';
 import { etthSpec } from './timeseries/etth.ts';
 import { physioNetSpec } from './timeseries/physionet.ts';
 
 export const specs: ComponentSpec[] = [spritesSpec, movingDigitsSpec, audioSynthSpec, wavFolderSpec, timeSeriesCsvSpec, syntheticSeriesSpec,
-  airQualitySpec, etthSpec, physioNetSpec];
+  airQualitySpec, etthSpec, physioNetSpec, diffSdaSimulationSpec];
