@@ -128,7 +128,7 @@ describe('EDMHeun on an analytic Gaussian denoiser', () => {
     const sampler = new EDMHeun({ ...KARRAS, steps: 40, s_churn: 40, s_tmin: 0.05, s_tmax: 50 });
     const z = sequenceNoise([4000, 1], false, new Rng(2));
     expect(() => sampler.sample(gaussianDenoiser(mu, s, { n: 0 }), z)).toThrow(/churn needs an Rng/);
-    const x = sampler.sample(gaussianDenoiser(mu, s, { n: 0 }), z, new Rng(3)).dataSync();
+    const x = Array.from(sampler.sample(gaussianDenoiser(mu, s, { n: 0 }), z, new Rng(3)).dataSync());
     const m = x.reduce((a, b) => a + b, 0) / x.length;
     const sd = Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / x.length);
     expect(m).toBeCloseTo(mu, 1);
