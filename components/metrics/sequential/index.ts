@@ -4,4 +4,5 @@ import { speakerEerSpec } from './speaker-eer.ts';
 import { judgeAccuracySpec } from './judge-accuracy.ts';
 import { tsProbeSpec } from './ts-probe.ts';
 
-export const specs: ComponentSpec[] = [swapAccuracySpec, speakerEerSpec, judgeAccuracySpec, tsProbeSpec];
+import { seriesSwapSpec } from './series-swap.ts';
+export const specs: ComponentSpec[] = [swapAccuracySpec, speakerEerSpec, judgeAccuracySpec, tsProbeSpec, seriesSwapSpec];
