@@ -14,6 +14,7 @@ import { specs as sequentialLosses } from './components/losses/sequential/index.
 import { specs as sequentialMetrics } from './components/metrics/sequential/index.ts';
 import { specs as contentStyleMetrics } from './components/metrics/content-style/index.ts';
 import { specs as v3 } from './components/models/v3/index.ts';
+import { specs as diffsda } from './components/models/diffsda/index.ts';
 import { specs as launchers } from './framework/sweep/index.ts';
 
 /**
@@ -22,7 +23,7 @@ import { specs as launchers } from './framework/sweep/index.ts';
  */
 export const ALL_SPECS: readonly ComponentSpec[] = [
   ...models, ...losses, ...optim, ...callbacks, ...metrics, ...datasets, ...disdiff,
-  ...sequentialDatasets, ...sequentialModels, ...sequentialLosses, ...sequentialMetrics, ...contentStyleMetrics, ...v3, ...launchers,
+  ...sequentialDatasets, ...sequentialModels, ...sequentialLosses, ...sequentialMetrics, ...contentStyleMetrics, ...v3, ...diffsda, ...launchers,
 ];
 
 export function createRegistry(): ComponentRegistry {

@@ -25,4 +25,5 @@ export { Sequential } from './layers/sequential.ts';
 export {
   Bidirectional, GRU, GRUCell, LSTM, LSTMCell, type LstmState, type SequenceLayer, type SequenceOutput,
 } from './layers/recurrent.ts';
+export { TanhRNN } from './layers/tanh-rnn.ts';
 export { MultiHeadSelfAttention } from './layers/attention.ts';

@@ -1,4 +1,5 @@
 import type { ComponentSpec } from '../../framework/registry/types.ts';
 import { ddimSamplerSpec, ddpmSamplerSpec } from './samplers.ts';
+import { edmHeunSpec } from './edm-heun.ts';
 
-export const specs: ComponentSpec[] = [ddpmSamplerSpec, ddimSamplerSpec];
+export const specs: ComponentSpec[] = [ddpmSamplerSpec, ddimSamplerSpec, edmHeunSpec];

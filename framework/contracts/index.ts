@@ -13,3 +13,4 @@ export type { FactorSource, RepresentationFn, MetricScores, Metric, ModelMetricC
 export { isModelMetric } from './metric.ts';
 export type { EpsFn, DiffusionSchedule, Sampler } from './sampler.ts';
 export { isSampler } from './sampler.ts';
+export type { SigmaDenoiser, SigmaSampler } from './sigma-sampler.ts';

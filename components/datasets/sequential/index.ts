@@ -5,6 +5,7 @@ import { audioSynthSpec } from './audio/audio-synth.ts';
 import { wavFolderSpec } from './audio/wav-folder.ts';
 import { timeSeriesCsvSpec } from './timeseries/timeseries-csv.ts';
 import { syntheticSeriesSpec } from './timeseries/synthetic-series.ts';
+import { diffSdaSimulationSpec } from './timeseries/diffsda-simulation.ts';
 import { airQualitySpec } from './timeseries/air-quality.ts';
 import { etthSpec } from './timeseries/etth.ts';
 import { physioNetSpec } from './timeseries/physionet.ts';
@@ -13,4 +14,4 @@ import { insNotesSpec } from './audio/insnotes.ts';
 import { v3SpritesSpec } from './v3-sprites.ts';
 
 export const specs: ComponentSpec[] = [spritesSpec, movingDigitsSpec, audioSynthSpec, wavFolderSpec, timeSeriesCsvSpec, syntheticSeriesSpec,
-  airQualitySpec, etthSpec, physioNetSpec, insNotesSpec, v3SpritesSpec];
+  airQualitySpec, etthSpec, physioNetSpec, insNotesSpec, v3SpritesSpec, diffSdaSimulationSpec];

@@ -7,5 +7,7 @@ import { mortalityPredictionSpec } from './mortality-prediction.ts';
 import { otPredictionSpec } from './ot-prediction.ts';
 import { analyticSwapSpec } from './analytic-swap.ts';
 
+import { seriesSwapSpec } from './series-swap.ts';
+
 export const specs: ComponentSpec[] = [swapAccuracySpec, speakerEerSpec, judgeAccuracySpec, tsProbeSpec,
-  mortalityPredictionSpec, otPredictionSpec, analyticSwapSpec];
+  mortalityPredictionSpec, otPredictionSpec, analyticSwapSpec, seriesSwapSpec];
