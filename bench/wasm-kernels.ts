@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../framework/backends/select.ts';
-import { registerWasmTrainingKernels, type WasmKernelParts } from '../framework/backends/wasm-kernels.ts';
+import { registerWasmTrainingKernels, type WasmKernelParts } from '../framework/backends/wasm/index.ts';
 import { buildConvAE, randomImages } from './reference-conv-ae.ts';
 
 const CONFIGS: Record<string, Partial<WasmKernelParts>> = {

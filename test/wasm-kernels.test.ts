@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../framework/backends/select.ts';
-import { registerWasmTrainingKernels, wasmTrainingKernelsRegistered } from '../framework/backends/wasm-kernels.ts';
+import { registerWasmTrainingKernels, wasmTrainingKernelsRegistered } from '../framework/backends/wasm/index.ts';
 import { Rng } from '../framework/util/rng.ts';
 import { buildConvAE, randomImages } from '../bench/reference-conv-ae.ts';
 

@@ -8,9 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { implementedKernels } from '../framework/backends/libtorch/index.ts';
-import { UntangleError } from '../framework/util/errors.ts';
-import { available, Gen, mismatch, mustExist, registration, runOn } from './libtorch-harness.ts';
+import { implementedKernels, LibtorchError } from '../src/index.ts';
+import { available, Gen, mismatch, mustExist, registration, runOn } from './harness.ts';
 
 const FWD = { rtol: 1e-4, atol: 1e-5 };
 const GRAD = { rtol: 5e-4, atol: 1e-5 };
@@ -211,9 +210,9 @@ describe.skipIf(!available)('libtorch kernel conformance vs cpu', () => {
     const x = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
     let err: unknown = null;
     try { tf.engine().runKernel('SpaceToBatchND', { x }, { blockShape: [2, 2], paddings: [[0, 0], [0, 0]] }); } catch (e) { err = e; }
-    expect(err).toBeInstanceOf(UntangleError);
-    expect((err as UntangleError).message).toMatch(/SpaceToBatchND.*not implemented on the libtorch backend/);
-    expect((err as UntangleError).hint).toMatch(/runtime\.backend: wasm/);
+    expect(err).toBeInstanceOf(LibtorchError);
+    expect((err as LibtorchError).message).toMatch(/SpaceToBatchND.*not implemented on the libtorch backend/);
+    expect((err as LibtorchError).hint).toMatch(/runtime\.backend: wasm/);
     x.dispose();
   });
 

@@ -118,10 +118,22 @@ napi_value retMany(napi_env env, const std::vector<at::Tensor>& ts) {
 
 Args::Args(napi_env env, napi_callback_info info, size_t n) : env(env), v(n) {
   size_t argc = n;
-  napi_get_cb_info(env, info, &argc, v.data(), nullptr, nullptr);
-  if (argc < n) throw std::runtime_error("expected " + std::to_string(n) + " arguments, got " + std::to_string(argc));
+  void* data = nullptr;
+  napi_get_cb_info(env, info, &argc, v.data(), nullptr, &data);
+  if (data) fn = static_cast<const char*>(data);
+  if (argc < n) throw std::runtime_error(std::string(fn) + ": expected " + std::to_string(n) + " arguments, got " + std::to_string(argc));
 }
-at::Tensor& Args::t(size_t k) const { return get((int32_t)i(k)); }
+void Args::sameDevice(const at::Tensor& t, size_t k) const {
+  if (!device) { device = t.device(); return; }
+  if (t.device() != *device)
+    throw std::runtime_error(std::string("mixed devices in ") + fn + ": argument " + std::to_string(k) + " is on " +
+                             t.device().str() + ", an earlier tensor argument on " + device->str());
+}
+at::Tensor& Args::t(size_t k) const {
+  at::Tensor& x = get((int32_t)i(k));
+  sameDevice(x, k);
+  return x;
+}
 bool Args::isNull(size_t k) const {
   napi_valuetype ty;
   napi_typeof(env, v[k], &ty);
@@ -180,13 +192,23 @@ std::vector<at::Tensor> Args::tensors(size_t k) const {
   auto hs = ints(k);
   std::vector<at::Tensor> out;
   out.reserve(hs.size());
-  for (auto h : hs) out.push_back(get((int32_t)h));
+  for (auto h : hs) {
+    out.push_back(get((int32_t)h));
+    sameDevice(out.back(), k);
+  }
   return out;
 }
 
+napi_value str(napi_env env, const std::string& x) {
+  napi_value v;
+  napi_create_string_utf8(env, x.c_str(), x.size(), &v);
+  return v;
+}
+
+// The function's name travels as its callback data, so Args can name it in errors.
 void defineFn(napi_env env, napi_value exports, const char* name, napi_callback fn) {
   napi_value f;
-  napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &f);
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, const_cast<char*>(name), &f);
   napi_set_named_property(env, exports, name, f);
 }
 
@@ -228,7 +250,8 @@ UT_FN(SetThreads) {
   UT_CATCH
 }
 
-// fromArray(typedArray, shape, dtype): copies the values into a new libtorch tensor.
+// fromArray(typedArray, shape, dtype): copies the values into a new libtorch tensor on the target
+// device. Off the CPU this is the one host-to-device copy of an upload (a batch, a parameter).
 UT_FN(FromArray) {
   UT_TRY
   Args a(env, info, 3);
@@ -256,15 +279,19 @@ UT_FN(FromArray) {
     else if (dt == at::kBool) t.copy_(view.ne(0));
     else t.copy_(view);
   }
+  if (!targetDevice().is_cpu()) t = t.to(targetDevice());
   return ret(env, t);
   UT_CATCH
 }
 
-// toArray(h): a fresh typed array (Float32Array, Int32Array or Uint8Array for bool).
+// toArray(h): a fresh typed array (Float32Array, Int32Array or Uint8Array for bool). A tensor on
+// another device is copied to the host explicitly here (tfjs dataSync, logging, checkpoints).
 UT_FN(ToArray) {
   UT_TRY
   Args a(env, info, 1);
-  at::Tensor t = a.t(0).contiguous();
+  at::Tensor t = a.t(0);
+  if (!t.is_cpu()) t = t.to(at::kCPU);
+  t = t.contiguous();
   napi_typedarray_type ty;
   switch (t.scalar_type()) {
     case at::kFloat: ty = napi_float32_array; break;
@@ -327,6 +354,7 @@ static napi_value InitModule(napi_env env, napi_value exports) {
   ut::registerNN(env, exports);
   ut::registerShape(env, exports);
   ut::registerFused(env, exports);
+  ut::registerDevice(env, exports);
   return exports;
 }
 NAPI_MODULE(NODE_GYP_MODULE_NAME, InitModule)

@@ -1,12 +1,12 @@
 /**
  * Builds the libtorch kernel set (table-generated elementwise kernels plus the hand-written
  * ones) and registers it with tfjs. Every other kernel tfjs knows gets a stub that raises an
- * UntangleError naming the kernel, instead of tfjs' generic "not registered" message.
+ * LibtorchError naming the kernel, instead of tfjs' generic "not registered" message.
  */
 import { getKernel, getKernelsForBackend, registerKernel } from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { UntangleError } from '../../util/errors.ts';
+import { LibtorchError } from './errors.ts';
 import type { NativeTorch } from './addon.ts';
 import type { LibtorchBackend } from './backend.ts';
 import { BINARY_KERNELS, UNARY_KERNELS } from './kernel-table.ts';
@@ -36,6 +36,17 @@ function addonHasFused(native: NativeTorch): boolean {
   return typeof native.adamStep === 'function';
 }
 
+/**
+ * A native failure inside a kernel, as a value that names the tfjs kernel (the addon only knows
+ * its own function). Mixed-device inputs get their own code: they are a caller's bug, not libtorch's.
+ */
+function kernelFailure(kernelName: string, e: unknown): unknown {
+  if (!(e instanceof Error) || (e as { code?: unknown }).code !== 'LIBTORCH') return e;
+  const mixed = e.message.startsWith('mixed devices');
+  return new LibtorchError(mixed ? 'LIBTORCH_MIXED_DEVICE' : 'LIBTORCH_KERNEL_FAILED', `kernel '${kernelName}' on libtorch: ${e.message}`,
+    { kernel: kernelName }, mixed ? 'keep every tensor of a backend on its one device (registerLibtorch({ device }))' : undefined);
+}
+
 export function implementedKernels(): string[] { return Object.keys(LIBTORCH_KERNELS).sort(); }
 
 let registered = false;
@@ -49,7 +60,13 @@ export function registerLibtorchKernels(native: NativeTorch): void {
     const config: KernelConfig = {
       kernelName,
       backendName: BACKEND_NAME,
-      kernelFunc: ({ inputs, backend, attrs }) => k(inputs, backend as LibtorchBackend, attrs ?? {}) as TensorInfo | TensorInfo[],
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        try {
+          return k(inputs, backend as LibtorchBackend, attrs ?? {}) as TensorInfo | TensorInfo[];
+        } catch (e) {
+          throw kernelFailure(kernelName, e);
+        }
+      },
     };
     registerKernel(config);
   }
@@ -60,8 +77,8 @@ export function registerLibtorchKernels(native: NativeTorch): void {
       kernelName,
       backendName: BACKEND_NAME,
       kernelFunc: () => {
-        throw new UntangleError('LIBTORCH_KERNEL_MISSING', `kernel '${kernelName}' is not implemented on the libtorch backend`,
-          { kernel: kernelName }, 'use runtime.backend: wasm (or cpu) for this model, or add the kernel to framework/backends/libtorch');
+        throw new LibtorchError('LIBTORCH_KERNEL_MISSING', `kernel '${kernelName}' is not implemented on the libtorch backend`,
+          { kernel: kernelName }, 'use another tfjs backend (untangle: runtime.backend: wasm) for this model, or add the kernel to @untangle/tfjs-backend-libtorch (src/kernels)');
       },
     });
   }

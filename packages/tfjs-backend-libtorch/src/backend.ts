@@ -6,7 +6,7 @@
  */
 import { DataStorage, KernelBackend, engine, util } from '@tensorflow/tfjs-core';
 import type { BackendTimingInfo, BackendValues, DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core';
-import { UntangleError } from '../../util/errors.ts';
+import { LibtorchError } from './errors.ts';
 import { DTYPE_CODES, DTYPE_NAMES, type NativeDType, type NativeTorch } from './addon.ts';
 
 interface TensorData {
@@ -111,7 +111,7 @@ export class LibtorchBackend extends KernelBackend {
   /** The libtorch handle behind a tensor. */
   h(t: TensorInfo): number {
     const d = this.data.get(t.dataId);
-    if (d.handle < 0) throw new UntangleError('LIBTORCH_DTYPE', `the libtorch backend has no kernels for ${d.dtype} tensors`, { dtype: d.dtype }, 'use runtime.backend: wasm or cpu');
+    if (d.handle < 0) throw new LibtorchError('LIBTORCH_DTYPE', `the libtorch backend has no kernels for ${d.dtype} tensors`, { dtype: d.dtype }, 'use runtime.backend: wasm or cpu');
     return d.handle;
   }
 
@@ -142,11 +142,11 @@ export class LibtorchBackend extends KernelBackend {
 
 function opCode(codes: Map<string, number>, name: string, kind: string): number {
   const c = codes.get(name);
-  if (c === undefined) throw new UntangleError('LIBTORCH_ADDON_STALE', `the libtorch addon has no ${kind} op '${name}'`, { op: name }, 'rebuild it: node native/libtorch/build.mjs --force');
+  if (c === undefined) throw new LibtorchError('LIBTORCH_ADDON_STALE', `the libtorch addon has no ${kind} op '${name}'`, { op: name }, 'rebuild it: node node_modules/@untangle/tfjs-backend-libtorch/build.mjs --force (npm run build -w @untangle/tfjs-backend-libtorch)');
   return c;
 }
 
 export function dtypeCode(dtype: DataType): number {
   if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return DTYPE_CODES[dtype];
-  throw new UntangleError('LIBTORCH_DTYPE', `the libtorch backend does not support ${dtype} tensors`, { dtype }, 'use runtime.backend: wasm or cpu for this model');
+  throw new LibtorchError('LIBTORCH_DTYPE', `the libtorch backend does not support ${dtype} tensors`, { dtype }, 'use runtime.backend: wasm or cpu for this model');
 }

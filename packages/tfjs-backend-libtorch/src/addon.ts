@@ -1,5 +1,5 @@
 /**
- * Loads the native libtorch addon built by native/libtorch/build.mjs and describes its API.
+ * Loads the native libtorch addon built by build.mjs (build/Release/untangle_torch.node) and describes its API.
  * Loading never throws: a missing or broken build is a value with a reason, so backend selection
  * can fall back to wasm.
  */
@@ -7,8 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DeviceInfo } from './device.ts';
 
-/** dtype codes shared with native/libtorch/src/common.h. */
+/** dtype codes shared with native/common.h. */
 export const DTYPE_CODES = { float32: 0, int32: 1, bool: 2 } as const;
 export type NativeDType = keyof typeof DTYPE_CODES;
 export const DTYPE_NAMES: readonly NativeDType[] = ['float32', 'int32', 'bool'];
@@ -16,7 +17,7 @@ export const DTYPE_NAMES: readonly NativeDType[] = ['float32', 'int32', 'bool'];
 type H = number;
 type Ints = number[] | Int32Array;
 
-/** The addon's exports (native/libtorch/src/*.cc). Tensor arguments and results are handles. */
+/** The addon's exports (native/*.cc). Tensor arguments and results are handles. */
 export interface NativeTorch {
   init(resultBuffer: Int32Array, threads: number): { torch: string; parallel: string; threads: number };
   setThreads(n: number): number;
@@ -84,20 +85,29 @@ export interface NativeTorch {
   gruSequenceGrad(dhs: H, dhT: H, acts: H, hps: H, hs: H, h0: H, wh: H): H[];
   silu(x: H): H;
   siluGrad(dy: H, x: H): H;
+  // Devices (native/device.cc). Absent from addons built before device support.
+  deviceInfo?(): DeviceInfo;
+  setDevice?(device: string): string;
+  toDevice?(h: H, device: string): H;
+  deviceOf?(h: H): string;
+  setDeterministic?(on: boolean): boolean;
+  setGenericKernels?(on: boolean): boolean;
 }
 
-export interface BuildInfo { version: string; source: string; include: string; lib: string; builtAt: string }
+/** build/untangle-libtorch.json, written by build.mjs. `version` carries the build tag (2.13.0+cpu). */
+export interface BuildInfo { version: string; source: string; include: string; lib: string; cuda?: boolean; builtAt: string }
 
 export type AddonLoad =
   | { ok: true; native: NativeTorch; build: BuildInfo; addonPath: string }
   | { ok: false; reason: string };
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const NATIVE_DIR = resolve(here, '..', '..', '..', 'native', 'libtorch');
+/** The package root: build.mjs writes the addon to build/Release/ under it. */
+export const PACKAGE_DIR = resolve(here, '..');
 
 /**
  * Single-threaded BLAS by default: OpenBLAS/MKL pools fight OpenMP on small machines
- * (backend.md, findings 1 and 5). OpenBLAS 0.3.21 mis-detects AVX-512 Xeons as Prescott, so
+ * (README, "Threads": measured 1 vs 2 threads on a 2-core VM). OpenBLAS 0.3.21 mis-detects AVX-512 Xeons as Prescott, so
  * its SkylakeX kernels are forced when the CPU has AVX-512. Must run before the addon loads.
  */
 function tuneEnvironment(): void {
@@ -116,14 +126,14 @@ let cached: AddonLoad | undefined;
 
 export function loadAddon(): AddonLoad {
   if (cached) return cached;
-  const addonPath = process.env.UNTANGLE_LIBTORCH_ADDON ?? join(NATIVE_DIR, 'build', 'Release', 'untangle_torch.node');
+  const addonPath = process.env.UNTANGLE_LIBTORCH_ADDON ?? join(PACKAGE_DIR, 'build', 'Release', 'untangle_torch.node');
   if (!existsSync(addonPath)) {
     cached = { ok: false, reason: `libtorch addon not built (${addonPath} missing): install torch (pip install torch) or libtorch-dev, then run npm install` };
     return cached;
   }
   let build: BuildInfo = { version: 'unknown', source: 'unknown', include: '', lib: '', builtAt: '' };
   try {
-    build = JSON.parse(readFileSync(join(NATIVE_DIR, 'build', 'untangle-libtorch.json'), 'utf8')) as BuildInfo;
+    build = JSON.parse(readFileSync(join(PACKAGE_DIR, 'build', 'untangle-libtorch.json'), 'utf8')) as BuildInfo;
   } catch { /* built by hand: versions come from the addon itself */ }
   tuneEnvironment();
   try {

@@ -31,10 +31,16 @@ void writeShape(const at::Tensor& t);
 napi_value ret(napi_env env, at::Tensor t);
 napi_value retMany(napi_env env, const std::vector<at::Tensor>& ts);
 
+// Arguments of one addon call. Every tensor argument must live on the same device: the first
+// tensor read fixes it and a later one elsewhere is an error naming the addon function (set
+// through defineFn), so a stray CPU tensor never meets a CUDA one inside ATen.
 struct Args {
   napi_env env;
   std::vector<napi_value> v;
+  const char* fn = "?";
+  mutable c10::optional<c10::Device> device;
   Args(napi_env env, napi_callback_info info, size_t n);
+  void sameDevice(const at::Tensor& t, size_t k) const;
   at::Tensor& t(size_t i) const;            // tensor by handle
   bool isNull(size_t i) const;
   c10::optional<at::Tensor> optT(size_t i) const;
@@ -47,7 +53,20 @@ struct Args {
 };
 
 napi_value num(napi_env env, double x);
+napi_value str(napi_env env, const std::string& x);
 void defineFn(napi_env env, napi_value exports, const char* name, napi_callback fn);
+
+// The device new tensors are created on (device.cc): cpu unless setDevice chose another.
+const c10::Device& targetDevice();
+// True when UNTANGLE_LIBTORCH_GENERIC=1: the kernels with a CPU pointer loop then take their
+// device-neutral ATen path on the CPU too, so the code CUDA runs is tested without a GPU.
+bool genericKernels();
+// The CPU pointer-loop fast path applies: every operand on the CPU and generic code not forced.
+inline bool cpuLoops(const at::Tensor& x) { return x.is_cpu() && !genericKernels(); }
+// Options for small helper tensors (index lists, ranges) on the device of `like`.
+inline at::TensorOptions optionsOn(const at::Tensor& like, at::ScalarType dt) {
+  return at::TensorOptions().dtype(dt).device(like.device());
+}
 
 // Registration hooks of the op groups (one translation unit each).
 void registerCore(napi_env env, napi_value exports);
@@ -55,6 +74,7 @@ void registerElementwise(napi_env env, napi_value exports);
 void registerNN(napi_env env, napi_value exports);
 void registerShape(napi_env env, napi_value exports);
 void registerFused(napi_env env, napi_value exports);
+void registerDevice(napi_env env, napi_value exports);
 
 }  // namespace ut
 

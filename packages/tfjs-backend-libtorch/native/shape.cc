@@ -50,7 +50,7 @@ UT_FN(Strided) {
     } else {
       std::vector<int64_t> idx;
       for (int64_t i = b; i > e; i += s) idx.push_back(i);
-      auto it = at::tensor(idx, at::TensorOptions().dtype(at::kLong));
+      auto it = at::tensor(idx, at::TensorOptions().dtype(at::kLong)).to(x.device());
       x = x.index_select((int64_t)d, it);
     }
   }
@@ -106,7 +106,7 @@ UT_FN(MirrorPad) {
     for (int64_t i = before; i > 0; i--) idx.push_back(i - 1 + off);
     for (int64_t i = 0; i < n; i++) idx.push_back(i);
     for (int64_t i = 0; i < after; i++) idx.push_back(n - 1 - i - off);
-    x = x.index_select(d, at::tensor(idx, at::TensorOptions().dtype(at::kLong)));
+    x = x.index_select(d, at::tensor(idx, at::TensorOptions().dtype(at::kLong)).to(x.device()));
   }
   return ret(env, x);
   UT_CATCH
@@ -169,7 +169,7 @@ static at::Tensor linearIndex(const at::Tensor& indices, const std::vector<int64
   std::vector<int64_t> strides(K);
   int64_t s = 1;
   for (int64_t d = K - 1; d >= 0; d--) { strides[d] = s; s *= shape[d]; }
-  auto st = at::tensor(strides, at::TensorOptions().dtype(at::kLong));
+  auto st = at::tensor(strides, at::TensorOptions().dtype(at::kLong)).to(indices.device());
   return (indices.to(at::kLong) * st).sum(-1).reshape({-1});
 }
 UT_FN(GatherNd) {
@@ -222,9 +222,9 @@ UT_FN(OneHot) {
   UT_TRY
   Args a(env, info, 5);
   auto idx = a.t(0).to(at::kLong).unsqueeze(-1);
-  auto hot = idx.eq(at::arange(a.i(1), at::TensorOptions().dtype(at::kLong)));
+  auto hot = idx.eq(at::arange(a.i(1), optionsOn(idx, at::kLong)));
   auto dt = toScalar((int32_t)a.i(4));
-  auto opts = at::TensorOptions().dtype(dt);
+  auto opts = optionsOn(idx, dt);
   return ret(env, at::where(hot, at::scalar_tensor(a.d(2), opts), at::scalar_tensor(a.d(3), opts)));
   UT_CATCH
 }

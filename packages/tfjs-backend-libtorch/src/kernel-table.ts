@@ -4,7 +4,7 @@
  * with attributes or layout work live in kernels/*.ts.
  */
 
-/** tfjs unary kernel (input `x`) -> addon unary op (native/libtorch/src/elementwise.cc). */
+/** tfjs unary kernel (input `x`) -> addon unary op (native/elementwise.cc). */
 export const UNARY_KERNELS: Record<string, string> = {
   Abs: 'abs', Acos: 'acos', Acosh: 'acosh', Asin: 'asin', Asinh: 'asinh', Atan: 'atan', Atanh: 'atanh',
   Ceil: 'ceil', Cos: 'cos', Cosh: 'cosh', Erf: 'erf', Exp: 'exp', Expm1: 'expm1', Floor: 'floor',

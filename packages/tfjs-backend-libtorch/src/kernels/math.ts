@@ -1,7 +1,7 @@
 /** Math kernels that need attributes: activations with parameters, reductions, matmul, softmax. */
 import { util } from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { UntangleError } from '../../../util/errors.ts';
+import { LibtorchError } from '../errors.ts';
 import type { LibtorchBackend } from '../backend.ts';
 import { dtypeCode } from '../backend.ts';
 import { REDUCE_KERNELS } from '../kernel-table.ts';
@@ -74,7 +74,7 @@ export const mathKernels: KernelTable = {
     const dtype = attrStr(attrs, 'dtype');
     if (dtype === x.dtype) return b.share(x);
     if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') {
-      throw new UntangleError('LIBTORCH_DTYPE', `Cast to ${dtype} is not supported on libtorch`, { from: x.dtype, to: dtype }, 'use runtime.backend: wasm');
+      throw new LibtorchError('LIBTORCH_DTYPE', `Cast to ${dtype} is not supported on libtorch`, { from: x.dtype, to: dtype }, 'use runtime.backend: wasm');
     }
     return b.out(b.native.cast(b.h(x), dtypeCode(dtype)));
   },

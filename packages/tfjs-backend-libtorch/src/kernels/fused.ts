@@ -1,5 +1,5 @@
-/** The fused kernels (framework/backends/fused.ts) on libtorch: one addon call each (native/libtorch/src/fused.cc). */
-import { FUSED } from '../../fused.ts';
+/** The fused kernels (src/fused.ts) on libtorch: one addon call each (native/fused.cc). */
+import { FUSED } from '../fused.ts';
 import { attrNum, input, type KernelTable } from './types.ts';
 
 export const fusedKernels: KernelTable = {

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Builds the untangle libtorch addon (native/libtorch/build/Release/untangle_torch.node) when a
-// libtorch is found, in this order: $LIBTORCH (or $TORCH_HOME) holding include/ and lib/, the
-// `torch` Python package, Debian's libtorch-dev. Nothing is downloaded. This script never fails
-// `npm install`: when libtorch is absent or the build fails it prints one line and exits 0, and
-// untangle then runs on the wasm backend.
+// Builds the libtorch addon (build/Release/untangle_torch.node, beside this file) when a libtorch
+// is found, in this order: $LIBTORCH (or $TORCH_HOME) holding include/ and lib/, the `torch`
+// Python package, Debian's libtorch-dev. A CPU or a CUDA libtorch is found the same way; when its
+// lib/ holds libtorch_cuda.so the CUDA halves are linked too. Nothing is downloaded. This script
+// never fails `npm install`: when libtorch is absent or the build fails it prints one line and
+// exits 0, and the program then runs on another tfjs backend.
 //
-// Usage: node native/libtorch/build.mjs [--force]      (UNTANGLE_SKIP_LIBTORCH=1 skips it)
+// Usage: node build.mjs [--force] [--find]   (--find: print what would be built against, as JSON;
+//                                            UNTANGLE_SKIP_LIBTORCH=1 skips the build)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,7 +24,8 @@ const say = (msg) => console.log(`untangle: ${msg}`);
 function candidate(source, root, include, lib) {
   if (!existsSync(join(include, 'ATen', 'ATen.h'))) return null;
   if (!existsSync(join(lib, 'libtorch_cpu.so')) && !existsSync(join(lib, 'libtorch_cpu.dylib'))) return null;
-  return { source, root, include, lib };
+  const cuda = existsSync(join(lib, 'libtorch_cuda.so')) && existsSync(join(lib, 'libc10_cuda.so'));
+  return { source, root, include, lib, cuda };
 }
 
 function fromEnv() {
@@ -31,7 +34,7 @@ function fromEnv() {
     if (!root) continue;
     const c = candidate(`$${name}`, root, join(root, 'include'), join(root, 'lib'));
     if (c) return c;
-    if (name === 'LIBTORCH') say(`$LIBTORCH=${root} has no include/ATen/ATen.h or lib/libtorch_cpu.so; looking elsewhere`);
+    if (name === 'LIBTORCH') console.error(`untangle: $LIBTORCH=${root} has no include/ATen/ATen.h or lib/libtorch_cpu.so; looking elsewhere`);
   }
   return null;
 }
@@ -71,6 +74,15 @@ function torchVersion(include) {
   return 'unknown';
 }
 
+/** The full version with its build tag ("2.13.0+cpu", "2.11.0+cu130"): the wheel's version.py or the zip's build-version file. */
+function fullVersion(found) {
+  try {
+    const py = readFileSync(join(found.root, 'version.py'), 'utf8').match(/__version__\s*=\s*['"]([^'"]+)['"]/);
+    if (py) return py[1];
+  } catch { /* not a Python package */ }
+  try { return readFileSync(join(found.root, 'build-version'), 'utf8').trim() || found.version; } catch { return found.version; }
+}
+
 /** libtorch >= 2.10 headers need C++20 (its CMake config says so); older ones C++17. */
 function cxxStandard(found) {
   const cmake = join(found.root, 'share', 'cmake', 'Torch', 'TorchConfig.cmake');
@@ -83,7 +95,7 @@ function cxxStandard(found) {
 function findNodeGyp() {
   const fromNpm = process.env.npm_config_node_gyp;
   if (fromNpm && existsSync(fromNpm)) return fromNpm;
-  try { return createRequire(join(here, '..', '..', 'package.json')).resolve('node-gyp/bin/node-gyp.js'); } catch { /* not local */ }
+  try { return createRequire(join(here, 'package.json')).resolve('node-gyp/bin/node-gyp.js'); } catch { /* not local */ }
   const bundled = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
   return existsSync(bundled) ? bundled : null;
 }
@@ -95,17 +107,23 @@ function findNodeDir() {
 }
 
 function main() {
-  if (process.env.UNTANGLE_SKIP_LIBTORCH === '1') { say('libtorch addon skipped (UNTANGLE_SKIP_LIBTORCH=1); the wasm backend will be used'); return; }
+  if (process.env.UNTANGLE_SKIP_LIBTORCH === '1') { say('libtorch addon skipped (UNTANGLE_SKIP_LIBTORCH=1); another tfjs backend will be used'); return; }
   const found = fromEnv() ?? fromPython() ?? fromDebian();
+  if (process.argv.includes('--find')) {
+    if (found) found.version = torchVersion(found.include);
+    console.log(JSON.stringify(found ? { ...found, fullVersion: fullVersion(found) } : null));
+    return;
+  }
   if (!found) {
-    say('libtorch not found (no $LIBTORCH, no python torch, no libtorch-dev); skipping the native backend, wasm will be used. `pip install torch` or `apt-get install libtorch-dev`, then `npm install` again, to get it.');
+    say('libtorch not found (no $LIBTORCH, no python torch, no libtorch-dev); skipping the native backend, another tfjs backend will be used. `pip install torch` or `apt-get install libtorch-dev`, then `npm install` again, to get it.');
     return;
   }
   found.version = torchVersion(found.include);
+  found.fullVersion = fullVersion(found);
   const nodeGyp = findNodeGyp();
   const nodeDir = findNodeDir();
   if (!nodeGyp || !nodeDir) {
-    say(`libtorch ${found.version} found (${found.source}) but ${!nodeGyp ? 'node-gyp' : 'Node headers (include/node/node_api.h)'} is missing; skipping the native backend, wasm will be used.`);
+    say(`libtorch ${found.version} found (${found.source}) but ${!nodeGyp ? 'node-gyp' : 'Node headers (include/node/node_api.h)'} is missing; skipping the native backend, another tfjs backend will be used.`);
     return;
   }
   const config = { ...found, cxxStd: cxxStandard(found), cxx11Abi: found.cxx11Abi ?? '1', nodeDir };
@@ -116,6 +134,7 @@ function main() {
   const env = {
     ...process.env,
     UT_TORCH_INCLUDE: config.include, UT_TORCH_LIB: config.lib, UT_CXX11_ABI: config.cxx11Abi, UT_CXX_STD: config.cxxStd,
+    UT_WITH_CUDA: config.cuda ? '1' : '0',
   };
   const gyp = (args) => {
     const cmd = process.platform === 'linux' ? 'nice' : process.execPath;
@@ -130,16 +149,16 @@ function main() {
     log += `$ node-gyp ${args.join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}\n`;
     if (r.status !== 0) {
       writeFileSync(logPath, log);
-      say(`libtorch ${found.version} found (${found.source}) but the addon build failed (log: ${logPath}); the wasm backend will be used.`);
+      say(`libtorch ${found.version} found (${found.source}) but the addon build failed (log: ${logPath}); another tfjs backend will be used.`);
       return;
     }
   }
   writeFileSync(logPath, log);
   mkdirSync(buildDir, { recursive: true });
-  writeFileSync(infoPath, JSON.stringify({ key, version: found.version, source: found.source, include: found.include, lib: found.lib, builtAt: new Date().toISOString() }, null, 2));
-  say(`libtorch ${found.version} addon built against ${found.source} (${found.lib}) in ${((Date.now() - t0) / 1000).toFixed(0)} s.`);
+  writeFileSync(infoPath, JSON.stringify({ key, version: found.fullVersion, source: found.source, include: found.include, lib: found.lib, cuda: found.cuda, builtAt: new Date().toISOString() }, null, 2));
+  say(`libtorch ${found.fullVersion}${found.cuda ? ' (CUDA)' : ' (CPU)'} addon built against ${found.source} (${found.lib}) in ${((Date.now() - t0) / 1000).toFixed(0)} s.`);
 }
 
 try { main(); } catch (e) {
-  say(`libtorch addon build skipped after an unexpected error (${e instanceof Error ? e.message : String(e)}); the wasm backend will be used.`);
+  say(`libtorch addon build skipped after an unexpected error (${e instanceof Error ? e.message : String(e)}); another tfjs backend will be used.`);
 }

@@ -1,8 +1,10 @@
 // Fused kernels: one native call (and one pass over memory) where tfjs would dispatch many small
 // kernels. Each has a composite in plain tfjs ops that other backends run (framework/backends/fused.ts
 // dispatches); the element formulas here follow those composites operation by operation, so the two
-// agree to float32 rounding. Loops are plain C++ over contiguous float32 data, split over
-// at::parallel_for (elementwise, so the result does not depend on the thread count).
+// agree to float32 rounding. On the CPU the loops are plain C++ over contiguous float32 data, split
+// over at::parallel_for (elementwise, so the result does not depend on the thread count). Tensors
+// on another device (CUDA) take the same formulas written as ATen tensor expressions, which run
+// on the tensors' device; UNTANGLE_LIBTORCH_GENERIC=1 forces that path on the CPU for testing.
 #include "common.h"
 #include <ATen/Parallel.h>
 #include <cmath>
@@ -32,6 +34,14 @@ UT_FN(AdamStep) {
   const float l2 = (float)a.d(9), pScale = (float)a.d(10);
   // 1 - beta in double, rounded once, as the composite's scalar (1 - beta1) is.
   const float c1 = (float)(1.0 - a.d(5)), c2 = (float)(1.0 - a.d(6));
+  if (!cpuLoops(p)) {
+    at::Tensor gi = l2 != 0.0f ? g + p * l2 : g;
+    at::Tensor pi = pScale != 1.0f ? p * pScale : p;
+    at::Tensor mi = m * b1 + gi * c1;
+    at::Tensor vi = v * b2 + (gi * gi) * c2;
+    at::Tensor po = pi - (mi / (at::sqrt(vi) / sb2 + eps)) * lrc;
+    return retMany(env, {po, mi, vi});
+  }
   at::Tensor po = at::empty_like(p), mo = at::empty_like(m), vo = at::empty_like(v);
   // __restrict__ and -fno-math-errno (binding.gyp) let the compiler vectorise sqrt and divide.
   const float* __restrict__ pp = p.data_ptr<float>();
@@ -65,6 +75,10 @@ UT_FN(ReluGrad) {
   Args a(env, info, 2);
   at::Tensor dy = f32(a.t(0)), x = f32(a.t(1));
   sameNumel(dy, x, "reluGrad");
+  if (!cpuLoops(x)) {
+    at::Tensor st = at::where(x > 0, at::ones_like(x), at::where(at::isnan(x), x, at::zeros_like(x)));
+    return ret(env, dy * st);
+  }
   at::Tensor out = at::empty_like(x);
   const float* __restrict__ dp = dy.data_ptr<float>();
   const float* __restrict__ xp = x.data_ptr<float>();
@@ -150,6 +164,23 @@ static void lstmStepGrad(int64_t B, int64_t H, const float* act, const float* c,
   }
 }
 
+// lstmStepGrad on tensors: the pointer loop on the CPU, the same formulas as ATen expressions
+// elsewhere. dc is updated in place and dg ([B,4H], may be a view) is written.
+static void lstmStepGradT(const at::Tensor& act, const at::Tensor& c, const at::Tensor& tc, const at::Tensor& dh, at::Tensor& dc, at::Tensor dg) {
+  int64_t B = c.size(0), H = c.size(1);
+  if (cpuLoops(act)) {
+    lstmStepGrad(B, H, act.data_ptr<float>(), c.data_ptr<float>(), tc.data_ptr<float>(), dh.data_ptr<float>(), dc.data_ptr<float>(), dg.data_ptr<float>());
+    return;
+  }
+  at::Tensor ig = act.narrow(1, 0, H), fg = act.narrow(1, H, H), gg = act.narrow(1, 2 * H, H), og = act.narrow(1, 3 * H, H);
+  at::Tensor dcn = dc + dh * og * (1 - tc * tc);
+  dg.narrow(1, 0, H).copy_(dcn * gg * ig * (1 - ig));
+  dg.narrow(1, H, H).copy_(dcn * c * fg * (1 - fg));
+  dg.narrow(1, 2 * H, H).copy_(dcn * ig * (1 - gg * gg));
+  dg.narrow(1, 3 * H, H).copy_(dh * tc * og * (1 - og));
+  dc.copy_(dcn * fg);
+}
+
 // One GRU step: act <- (r, z, n) with r = sigmoid(xr+hr), z = sigmoid(xz+hz), n = tanh(xn + r*hn);
 // hOut <- n + z*(h - n). xt = x W_ih + b_ih and hp = h W_hh + b_hh, both [B,3H].
 static void gruStep(const at::Tensor& xt, const at::Tensor& hp, const at::Tensor& h, at::Tensor& act, at::Tensor& hOut, int64_t H) {
@@ -179,8 +210,24 @@ static void gruStepGrad(int64_t B, int64_t H, const float* act, const float* hp,
   }
 }
 
-static const float* cptr(const at::Tensor& t) { return t.data_ptr<float>(); }
-static float* mptr(at::Tensor& t) { return t.data_ptr<float>(); }
+// gruStepGrad on tensors, as lstmStepGradT: dx, dhp ([B,3H], may be views) and dDirect are written.
+static void gruStepGradT(const at::Tensor& act, const at::Tensor& hp, const at::Tensor& h, const at::Tensor& dh,
+                         at::Tensor dx, at::Tensor dhp, at::Tensor& dDirect) {
+  int64_t B = h.size(0), H = h.size(1);
+  if (cpuLoops(act)) {
+    gruStepGrad(B, H, act.data_ptr<float>(), hp.data_ptr<float>(), h.data_ptr<float>(), dh.data_ptr<float>(), dx.data_ptr<float>(),
+                dhp.data_ptr<float>(), dDirect.data_ptr<float>());
+    return;
+  }
+  at::Tensor r = act.narrow(1, 0, H), z = act.narrow(1, H, H), n = act.narrow(1, 2 * H, H);
+  at::Tensor dn = dh * (1 - z) * (1 - n * n);
+  at::Tensor dz = dh * (h - n) * z * (1 - z);
+  at::Tensor dr = dn * hp.narrow(1, 2 * H, H) * r * (1 - r);
+  dx.narrow(1, 0, H).copy_(dr); dx.narrow(1, H, H).copy_(dz); dx.narrow(1, 2 * H, H).copy_(dn);
+  dhp.narrow(1, 0, H).copy_(dr); dhp.narrow(1, H, H).copy_(dz); dhp.narrow(1, 2 * H, H).copy_(dn * r);
+  dDirect.copy_(dh * z);
+}
+
 
 // lstmCell(gates [B,4H] in PyTorch's i,f,g,o order, c [B,H]) -> [h', c', act [B,4H]]
 UT_FN(LstmCell) {
@@ -202,7 +249,7 @@ UT_FN(LstmCellGrad) {
   at::Tensor dh = f32(a.t(0)), act = f32(a.t(2)), c = f32(a.t(3));
   at::Tensor dc = f32(a.t(1)).clone(), tc = at::tanh(f32(a.t(4)));
   at::Tensor dg = at::empty_like(act);
-  lstmStepGrad(c.size(0), c.size(1), cptr(act), cptr(c), cptr(tc), cptr(dh), mptr(dc), mptr(dg));
+  lstmStepGradT(act, c, tc, dh, dc, dg);
   return retMany(env, {dg, dc});
   UT_CATCH
 }
@@ -226,7 +273,7 @@ UT_FN(GruCellGrad) {
   Args a(env, info, 4);
   at::Tensor dh2 = f32(a.t(0)), act = f32(a.t(1)), hp = f32(a.t(2)), h = f32(a.t(3));
   at::Tensor dxp = at::empty_like(act), dhp = at::empty_like(act), dh = at::empty_like(h);
-  gruStepGrad(h.size(0), h.size(1), cptr(act), cptr(hp), cptr(h), cptr(dh2), mptr(dxp), mptr(dhp), mptr(dh));
+  gruStepGradT(act, hp, h, dh2, dxp, dhp, dh);
   return retMany(env, {dxp, dhp, dh});
   UT_CATCH
 }
@@ -274,7 +321,7 @@ UT_FN(LstmSequenceGrad) {
   for (int64_t t = T - 1; t >= 0; t--) {
     dh.add_(dhs.select(1, t));
     at::Tensor tc = at::tanh(cs[t + 1]), dg = dgAll[t];
-    lstmStepGrad(B, H, cptr(acts[t]), cptr(cs[t]), cptr(tc), cptr(dh), mptr(dc), mptr(dg));
+    lstmStepGradT(acts[t], cs[t], tc, dh, dc, dg);
     dh = at::mm(dg, whT);
   }
   at::Tensor dwh = at::mm(previousStates(h0, hs).t(), dgAll.reshape({T * B, 4 * H}));
@@ -317,7 +364,7 @@ UT_FN(GruSequenceGrad) {
     dh.add_(dhs.select(1, t));
     at::Tensor hPrev = (t == 0 ? h0 : hs.select(1, t - 1)).contiguous();
     at::Tensor dDirect = at::empty_like(dh), dx = dxAll[t], dhp = dhpAll[t];
-    gruStepGrad(B, H, cptr(acts[t]), cptr(hps[t]), cptr(hPrev), cptr(dh), mptr(dx), mptr(dhp), mptr(dDirect));
+    gruStepGradT(acts[t], hps[t], hPrev, dh, dx, dhp, dDirect);
     dh = at::addmm(dDirect, dhp, whT);
   }
   at::Tensor dhpFlat = dhpAll.reshape({T * B, 3 * H});

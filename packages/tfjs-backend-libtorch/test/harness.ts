@@ -5,36 +5,54 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { registerLibtorch } from '../framework/backends/libtorch/index.ts';
-import { Rng } from '../framework/util/rng.ts';
+import { registerLibtorch } from '../src/index.ts';
 
-export const registration = await registerLibtorch();
+/** The device under test: cpu here; bench/gpu/check.sh runs the same suites with cuda. */
+export const testDevice = process.env.UNTANGLE_LIBTORCH_TEST_DEVICE ?? 'cpu';
+export const registration = await registerLibtorch({ device: testDevice });
 export const available = registration.ok;
-export const mustExist = process.env.CI === 'true';
+export const mustExist = process.env.CI === 'true' || process.env.UNTANGLE_REQUIRE_LIBTORCH === '1';
 if (!available) {
   console.warn(`\n[libtorch tests] ${mustExist ? 'FAILING (CI=true)' : 'SKIPPED'}: ${registration.reason}\n`);
 }
 
 export interface Result { shape: number[]; dtype: string; values: Float32Array }
 
+/** mulberry32: a small seeded generator, so the package's tests need nothing from an application. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
 /** Deterministic inputs: the same calls give the same values on every backend. */
 export class Gen {
-  private readonly rng: Rng;
-  constructor(seed: number) { this.rng = new Rng(seed); }
+  private readonly next: () => number;
+  constructor(seed: number) { this.next = mulberry32(seed); }
+  /** Box-Muller normals. */
   randn(shape: number[], scale = 1): tf.Tensor {
-    const n = shape.reduce((a, b) => a * b, 1);
-    return tf.tensor(this.rng.fillNormal(new Float32Array(n), 0, scale), shape);
+    const v = new Float32Array(size(shape));
+    for (let i = 0; i < v.length; i++) {
+      const u = 1 - this.next(), w = this.next();
+      v[i] = scale * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * w);
+    }
+    return tf.tensor(v, shape);
   }
   uniform(shape: number[], lo: number, hi: number): tf.Tensor {
-    return tf.tensor(this.rng.fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), lo, hi), shape);
+    return tf.tensor(new Float32Array(size(shape)).map(() => lo + (hi - lo) * this.next()), shape);
   }
   ints(shape: number[], n: number): tf.Tensor {
-    const v = new Int32Array(shape.reduce((a, b) => a * b, 1)).map(() => this.rng.int(n));
-    return tf.tensor(v, shape, 'int32');
+    return tf.tensor(new Int32Array(size(shape)).map(() => Math.floor(this.next() * n)), shape, 'int32');
   }
   bools(shape: number[]): tf.Tensor {
-    const v = new Uint8Array(shape.reduce((a, b) => a * b, 1)).map(() => this.rng.int(2));
-    return tf.tensor(v, shape, 'bool');
+    return tf.tensor(new Uint8Array(size(shape)).map(() => (this.next() < 0.5 ? 1 : 0)), shape, 'bool');
   }
 }
 

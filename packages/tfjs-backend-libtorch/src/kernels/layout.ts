@@ -1,7 +1,7 @@
 /** Layout, indexing and creation kernels: reshape/transpose/slice/concat/pad/gather/etc. */
 import { backend_util, slice_util, util } from '@tensorflow/tfjs-core';
 import type { DataType, TensorInfo } from '@tensorflow/tfjs-core';
-import { UntangleError } from '../../../util/errors.ts';
+import { LibtorchError } from '../errors.ts';
 import type { LibtorchBackend } from '../backend.ts';
 import { dtypeCode } from '../backend.ts';
 import { attrBool, attrInts, attrNum, attrPairs, attrStr, input, inputList, type KernelTable } from './types.ts';
@@ -103,7 +103,7 @@ export const layoutKernels: KernelTable = {
   DepthToSpace: (inputs, b, attrs) => {
     const x = input(inputs, 'x');
     if (attrStr(attrs, 'dataFormat', 'NHWC') !== 'NHWC') {
-      throw new UntangleError('LIBTORCH_KERNEL_MISSING', 'DepthToSpace with NCHW is not implemented on libtorch', {}, 'use runtime.backend: wasm');
+      throw new LibtorchError('LIBTORCH_KERNEL_MISSING', 'DepthToSpace with NCHW is not implemented on libtorch', {}, 'use runtime.backend: wasm');
     }
     const s = attrNum(attrs, 'blockSize');
     const [n, h, w, c] = x.shape;

@@ -133,7 +133,7 @@ UT_FN(Step) {
   Args a(env, info, 2);
   auto x = asFloat(a.t(0));
   const float alpha = (float)a.d(1);
-  if (x.scalar_type() == at::kFloat) {
+  if (x.scalar_type() == at::kFloat && cpuLoops(x)) {
     x = x.contiguous();
     at::Tensor y = at::empty_like(x);
     const float* __restrict__ xp = x.data_ptr<float>();

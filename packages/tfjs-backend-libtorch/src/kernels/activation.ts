@@ -1,5 +1,5 @@
 /** Fused activations of _FusedMatMul / FusedConv2D / FusedDepthwiseConv2D, applied on handles. */
-import { UntangleError } from '../../../util/errors.ts';
+import { LibtorchError } from '../errors.ts';
 import type { LibtorchBackend } from '../backend.ts';
 
 /** Applies `activation` to handle `h`, frees `h` if a new tensor was made, returns the result handle. */
@@ -15,11 +15,11 @@ export function applyActivation(b: LibtorchBackend, h: number, activation: strin
     case 'sigmoid': r = n.unary(b.unaryCode('sigmoid'), h); break;
     case 'leakyrelu': r = n.leakyRelu(h, leakyAlpha); break;
     case 'prelu':
-      if (prelu === null) throw new UntangleError('LIBTORCH_KERNEL_ARGS', 'prelu activation without preluActivationWeights', {});
+      if (prelu === null) throw new LibtorchError('LIBTORCH_KERNEL_ARGS', 'prelu activation without preluActivationWeights', {});
       r = n.binary(b.binaryCode('prelu'), h, prelu);
       break;
     default:
-      throw new UntangleError('LIBTORCH_KERNEL_MISSING', `fused activation '${activation}' is not implemented on libtorch`, { activation }, 'use runtime.backend: wasm');
+      throw new LibtorchError('LIBTORCH_KERNEL_MISSING', `fused activation '${activation}' is not implemented on libtorch`, { activation }, 'use runtime.backend: wasm');
   }
   n.free(h);
   return r;

@@ -5,7 +5,7 @@
  */
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { NamedAttrMap } from '@tensorflow/tfjs-core';
-import { UntangleError } from '../../../util/errors.ts';
+import { LibtorchError } from '../errors.ts';
 import type { LibtorchBackend } from '../backend.ts';
 import { applyActivation } from './activation.ts';
 import { attrBool, attrInts, attrNum, attrStr, input, type KernelTable, type LibtorchKernel } from './types.ts';
@@ -17,7 +17,7 @@ type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 function requireNHWC(attrs: NamedAttrMap, kernel: string): void {
   const f = attrStr(attrs, 'dataFormat', 'NHWC');
   if (f !== 'NHWC' && f !== 'channelsLast') {
-    throw new UntangleError('LIBTORCH_KERNEL_MISSING', `${kernel} with dataFormat ${f} is not implemented on libtorch`, { kernel, dataFormat: f }, 'use NHWC tensors, or runtime.backend: wasm');
+    throw new LibtorchError('LIBTORCH_KERNEL_MISSING', `${kernel} with dataFormat ${f} is not implemented on libtorch`, { kernel, dataFormat: f }, 'use NHWC tensors, or runtime.backend: wasm');
   }
 }
 function pair(v: number[]): [number, number] { return v.length === 1 ? [v[0], v[0]] : [v[0], v[1]]; }
