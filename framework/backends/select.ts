@@ -105,7 +105,7 @@ export async function selectBackend(requested: BackendRequest, opts: SelectBacke
   }
   if (onGpu) {
     const why = tried[0]?.reason ?? 'unknown';
-    throw new UntangleError('device_unavailable', `runtime.device ${device} cannot be used: ${why}`, { device, backend: 'libtorch', found: why },
+    throw new UntangleError('device_unavailable', `runtime.device ${device} cannot be used: ${why}`, { device, backend: 'libtorch' },
       'run on a machine with an NVIDIA GPU and a CUDA libtorch (pip install a CUDA torch, then npm run build -w @untangle/tfjs-backend-libtorch), or set runtime.device to cpu or auto');
   }
   if (requested !== 'auto') {

@@ -36,7 +36,7 @@ export interface RunSections {
     callbacks: Record<string, ComponentNode | null>; progress: 'auto' | 'bar' | 'lines' | 'none';
   };
   eval: { dataset?: ComponentNode | null; metrics: Record<string, ComponentNode | null>; batch_size: number; at_end: boolean };
-  runtime: { backend: 'auto' | 'tensorflow' | 'libtorch' | 'wasm' | 'cpu'; threads: number };
+  runtime: { backend: 'auto' | 'tensorflow' | 'libtorch' | 'wasm' | 'cpu'; threads: number; device?: string; deterministic?: boolean };
   tracking: { uri: string | null; experiment?: string; tolerances: Record<string, number> };
 }
 
