@@ -1,5 +1,5 @@
 /**
- * Times the reference conv-AE training step (shared/research/backend.md: batch 32, 64×64×3, Adam
+ * Times the reference conv-AE training step (docs/backend-notes.md: batch 32, 64×64×3, Adam
  * 1e-4) on tfjs-wasm with the stock kernels and with untangle's training kernels added group by
  * group. Each configuration runs in its own process, because kernels are registered per process.
  *

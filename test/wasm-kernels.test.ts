@@ -180,7 +180,7 @@ function matCases(): Case[] {
   return cases;
 }
 
-// ---- the reference conv autoencoder (backend.md), batch 2, every gradient ----------------------
+// ---- the reference conv autoencoder (docs/backend-notes.md), batch 2, every gradient -----------
 const aeCase: Case = {
   name: 'reference conv AE 64×64 batch 2: loss and all 24 gradients (tf.variableGrads)',
   tol: AE_TOL,

@@ -144,6 +144,7 @@ def main():
             r = bench(w, UNet(), (x, timestep_features([10.0 * i for i in range(n)])), noise, a.steps, device)
         else:
             raise SystemExit(f'unknown workload {w}')
+        r['batch'] = a.ae_batch if w.startswith('ae') else a.unet_batch if w == 'unet' else 32
         print(json.dumps(r), flush=True)
 
 

@@ -59,7 +59,8 @@ async function main(): Promise<void> {
   const detail = await setup();
   await tf.setBackend(backend);
   for (const name of arg('workloads', 'ae,lstm,gru,unet').split(',')) {
-    const res: Record<string, unknown> = { backend, workload: name, detail, steps, device: backend === 'libtorch' ? device : 'cpu' };
+    const res: Record<string, unknown> = { backend, workload: name, detail, steps, device: backend === 'libtorch' ? device : 'cpu',
+      batch: name.startsWith('ae') ? aeBatch : name === 'unet' ? unetBatch : 32 };
     try {
       const w = buildWorkload(name, aeBatch, unetBatch);
       const opt = new Adam(w.params, 1e-4);

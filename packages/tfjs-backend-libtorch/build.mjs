@@ -142,7 +142,9 @@ function main() {
     return spawnSync(cmd, argv, { cwd: here, env, encoding: 'utf8', maxBuffer: 64 << 20 });
   };
   const t0 = Date.now();
-  const steps = fresh ? [['configure', `--nodedir=${nodeDir}`], ['build', '-j', '1']] : [['build', '-j', '1']];
+  // One compile at a time by default (small shared machines); UT_BUILD_JOBS=N on a big one.
+  const jobs = process.env.UT_BUILD_JOBS ?? '1';
+  const steps = fresh ? [['configure', `--nodedir=${nodeDir}`], ['build', '-j', jobs]] : [['build', '-j', jobs]];
   let log = '';
   for (const args of steps) {
     const r = gyp(args);
