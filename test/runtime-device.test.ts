@@ -4,7 +4,6 @@
  * CPU-only backend is an error naming both, and a run with 'cpu' records the device and the
  * libtorch it linked in its tags (compared with what the torch Python package says about itself).
  */
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { selectBackend } from '../framework/backends/select.ts';
 import { FileStore } from '../framework/tracking/filestore.ts';
 import { UntangleError } from '../framework/util/errors.ts';
 import { REPO, untangle } from './helpers/cli.ts';
-import { available, registration } from '../packages/tfjs-backend-libtorch/test/harness.ts';
+import { available, pythonTorch, registration } from '../packages/tfjs-backend-libtorch/test/harness.ts';
 
 function workdir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'untangle-device-'));
@@ -22,13 +21,6 @@ function workdir(): string {
   return dir;
 }
 
-function pythonTorch(): { version: string; cuda: string | null } | null {
-  try {
-    const [version, cuda] = execFileSync('python3', ['-c', 'import torch; print(torch.__version__); print(torch.version.cuda)'],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 }).trim().split('\n');
-    return { version, cuda: cuda === 'None' ? null : cuda };
-  } catch { return null; }
-}
 const py = available && registration.versions.libtorchSource?.includes('torch package') ? pythonTorch() : null;
 const cpuLibtorch = py !== null && py.cuda === null;
 

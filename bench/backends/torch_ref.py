@@ -4,7 +4,7 @@ reads its loss back, which also waits for a GPU). The runner sets OPENBLAS_CORET
 OPENBLAS_NUM_THREADS=1 (docs/backend-notes.md) before this process starts; torch.set_num_threads(1)
 matches the libtorch backend's default.
 
-Usage: python3 torch_ref.py --workloads ae,lstm,gru,unet --steps N [--ae-batch 32] [--unet-batch 8] [--device cpu|cuda]
+Usage: python3 torch_ref.py --workloads ae,lstm,gru,unet --steps N [--ae-batch 32] [--unet-batch 8] [--device cpu|cuda] [--threads 1]
 Prints one JSON object per workload on stdout.
 """
 import argparse, json, math, statistics, time
@@ -127,8 +127,10 @@ def main():
     ap.add_argument('--ae-batch', type=int, default=32)
     ap.add_argument('--unet-batch', type=int, default=8)
     ap.add_argument('--device', default='cpu')
+    ap.add_argument('--threads', type=int, default=1)
     a = ap.parse_args()
     device = torch.device(a.device)
+    torch.set_num_threads(a.threads)
     g = torch.Generator().manual_seed(1)
     for w in a.workloads.split(','):
         if w.startswith('ae'):

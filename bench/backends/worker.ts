@@ -2,7 +2,7 @@
  * Runs the benchmark workloads on one tfjs backend and prints one JSON line per workload.
  * Spawned by run.ts (one process per backend, so backends never share a heap or thread pool).
  * Usage: tsx bench/backends/worker.ts --backend libtorch|wasm|cpu --workloads ae,lstm,gru,unet --steps N [--ae-batch 32]
- *        [--unet-batch 8] [--device cpu|cuda|cuda:N] (libtorch only)
+ *        [--unet-batch 8] [--device cpu|cuda|cuda:N] [--threads 1] (the last two: libtorch only)
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,12 +20,13 @@ const steps = Number(process.argv.lastIndexOf('--steps') >= 0 ? process.argv[pro
 const aeBatch = Number(arg('ae-batch', '32'));
 const unetBatch = Number(arg('unet-batch', '8'));
 const device = arg('device', 'cpu');
+const threads = Number(arg('threads', '1'));
 const median = (a: number[]) => { const s = [...a].sort((p, q) => p - q); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
 
 async function setup(): Promise<string> {
   await registerAllGradients();
   if (backend === 'libtorch') {
-    const r = await registerLibtorch({ threads: 1, device });
+    const r = await registerLibtorch({ threads, device });
     if (!r.ok) throw new Error(r.reason);
     return `libtorch ${r.versions.libtorch} on ${r.versions.device}${r.versions.gpu ? ` (${r.versions.gpu}, driver ${r.versions.cudaDriver})` : ''}`;
   }

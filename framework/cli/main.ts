@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { enableProdMode } from '@tensorflow/tfjs-core';
 import { parseArgs, type ParsedArgs } from './args.ts';
 import { createRegistry } from '../../registry.ts';
-import { UntangleError } from '../util/errors.ts';
+import { CodedError } from '@untangle/tfjs-backend-libtorch/errors';
 import { ConfigError } from '../config/issues.ts';
 import { runCommand } from './commands/run.ts';
 import { configCommand } from './commands/config.ts';
@@ -65,7 +65,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${e.format()}\n`);
       return 2;
     }
-    if (e instanceof UntangleError) {
+    // UntangleError, and the libtorch backend's LibtorchError (a kernel it lacks, mixed devices).
+    if (e instanceof CodedError) {
       process.stderr.write(`${e.format()}\n`);
       return 1;
     }

@@ -1,17 +1,17 @@
 /**
- * Errors are values with context: every error this backend raises on purpose is a LibtorchError
- * with a stable code, the facts needed to fix it and a hint. The shape (code, context, hint,
- * format()) matches what a host application's error printer expects, so an app can show these
- * as it shows its own errors without depending on them.
+ * Errors are values with context: a stable code, the facts needed to fix the problem, a hint.
+ * CodedError is that shape; every error this backend raises on purpose is a LibtorchError. An
+ * application can base its own errors on CodedError (untangle's UntangleError does) and print
+ * both alike.
  */
-export class LibtorchError extends Error {
+export class CodedError extends Error {
   readonly code: string;
   readonly context: Record<string, unknown>;
   readonly hint?: string;
 
   constructor(code: string, message: string, context: Record<string, unknown> = {}, hint?: string) {
     super(message);
-    this.name = 'LibtorchError';
+    this.name = 'CodedError';
     this.code = code;
     this.context = context;
     this.hint = hint;
@@ -25,6 +25,14 @@ export class LibtorchError extends Error {
     }
     if (this.hint) lines.push(`  hint: ${this.hint}`);
     return lines.join('\n');
+  }
+}
+
+/** An error raised by the libtorch backend. */
+export class LibtorchError extends CodedError {
+  constructor(code: string, message: string, context: Record<string, unknown> = {}, hint?: string) {
+    super(code, message, context, hint);
+    this.name = 'LibtorchError';
   }
 }
 

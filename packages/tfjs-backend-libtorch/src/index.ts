@@ -101,7 +101,7 @@ export function libtorchDeviceInfo(): DeviceInfo | null {
 export { implementedKernels, BACKEND_NAME };
 export { LIBTORCH_KERNELS } from './register.ts';
 export { LibtorchBackend } from './backend.ts';
-export { LibtorchError, isLibtorchError } from './errors.ts';
+export { CodedError, LibtorchError, isLibtorchError } from './errors.ts';
 export { describeLinked, deviceVersions, isDeviceRequest, resolveDevice, type DeviceInfo, type DeviceRequest } from './device.ts';
 export { FUSED, hasFusedKernel, runFused, runFusedGrad, setFusedKernels, type FusedKernelName } from './fused.ts';
 export { registerAllGradients } from './gradients.ts';

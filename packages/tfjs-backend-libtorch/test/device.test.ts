@@ -5,12 +5,11 @@
  * on the CPU, mixed-device inputs named by kernel (a "meta" tensor stands in for a GPU one), the
  * determinism switch, and the device-neutral fused-kernel paths CUDA runs, against the CPU loops.
  */
-import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { FUSED, LibtorchError, registerLibtorch, resolveDevice, deviceVersions, type DeviceInfo, type LibtorchBackend } from '../src/index.ts';
 import { loadAddon } from '../src/addon.ts';
-import { available, Gen, mismatch, registration, testDevice } from './harness.ts';
+import { available, Gen, mismatch, pythonTorch, registration, testDevice } from './harness.ts';
 
 const cpuOnly: DeviceInfo = { torch: '2.13.0', cudaCompiled: false, cudaDevices: 0, driver: '', driverError: 'libtorch compiled without CUDA', gpus: [], buildConfig: '', device: 'cpu' };
 const twoGpus: DeviceInfo = {
@@ -49,15 +48,6 @@ describe('device requests', () => {
     expect(deviceVersions(cpuOnly, 'cpu')).toEqual({ device: 'cpu', libtorchCuda: 'not compiled', cudaDevices: '0' });
   });
 });
-
-/** What the torch Python package the addon was built against says about itself. */
-function pythonTorch(): { version: string; cuda: string | null; lib: string } | null {
-  try {
-    const out = execFileSync('python3', ['-c', 'import torch, os; print(torch.__version__); print(torch.version.cuda); print(os.path.join(os.path.dirname(torch.__file__), "lib"))'],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 }).trim().split('\n');
-    return { version: out[0], cuda: out[1] === 'None' ? null : out[1], lib: out[2] };
-  } catch { return null; }
-}
 
 describe.skipIf(!available)('the addon on this machine', () => {
   const load = loadAddon();

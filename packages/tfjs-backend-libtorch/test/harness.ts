@@ -3,6 +3,7 @@
  * only when libtorch is absent, with a visible message; with CI=true an absent libtorch fails),
  * and runs the same computation on the cpu backend and on libtorch for comparison.
  */
+import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerLibtorch } from '../src/index.ts';
@@ -90,4 +91,13 @@ export function mismatch(ref: Result[], got: Result[], rtol: number, atol: numbe
     }
   });
   return { score, detail };
+}
+
+/** What the torch Python package says about itself (an independent fact for the tests), or null without one. */
+export function pythonTorch(): { version: string; cuda: string | null; lib: string } | null {
+  try {
+    const out = execFileSync('python3', ['-c', 'import torch, os; print(torch.__version__); print(torch.version.cuda); print(os.path.join(os.path.dirname(torch.__file__), "lib"))'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 }).trim().split('\n');
+    return { version: out[0], cuda: out[1] === 'None' ? null : out[1], lib: out[2] };
+  } catch { return null; }
 }
