@@ -23,8 +23,8 @@ function firstStage(): DiffSDA {
 function prior(fs: DiffSDA): DiffSDAPrior {
   return new DiffSDAPrior({
     first_stage: null, first_stage_ckpt: null, beta_schedule: 'linear', timesteps: 100, linear_start: 1e-4, linear_end: 2e-2, cosine_s: 0.008,
-    width: 48, layers: 2, dropout: 0, sampler: null,
-  }, fs, new DDIMSampler(25, 0.01), new Rng(2));
+    width: 32, layers: 2, dropout: 0, sampler: null,
+  }, fs, new DDIMSampler(20, 0.01), new Rng(2));
 }
 
 /** Per-coordinate mean and std over rows of `[n, k]`. */
@@ -54,23 +54,25 @@ describe('DiffSDAPrior (the latent DDPM over a = [s, d])', () => {
     expect(createRegistry().get('untangle.models.DiffSDAPrior')?.kind).toBe('model');
   });
 
-  it('trained on a first stage\'s codes, generates codes with their statistics, and sequences through the first stage', () => {
+  it('trained on a first stage\'s codes, generates codes with their statistics, and sequences through the first stage', async () => {
     const fs = firstStage(), p = prior(fs);
     const data = tf.randomNormal([128, 5, 2], 0, 1, 'float32', 5);
     const codes = p.codes(data);
     const target = moments(codes);
     const frozen = Array.from(fs.encoder.staticHead.weight.dataSync());
     const loss = new DiffusionLoss({ loss_type: 'l2', l_simple_weight: 1 });
-    const opt = tf.train.adam(3e-3);
+    const opt = tf.train.adam(5e-3);
     const rng = new Rng(6);
     let first = 0, last = 0;
-    for (let step = 0; step < 400; step++) {
+    for (let step = 0; step < 150; step++) {
+      // A long synchronous loop starves vitest's worker RPC: yield now and then.
+      if (step % 10 === 0) await new Promise((r) => setImmediate(r));
       const idx = Array.from(rng.permutation(128).subarray(0, 32));
       const xb = tf.gather(data, idx);
       const v = opt.minimize(() => loss.compute({ x: xb }, p.forward({ x: xb }, { step, training: true, rng }), { step, training: true, rng }).total, true, p.trainableVariables());
       const l = v!.dataSync()[0];
       if (step < 20) first += l / 20;
-      if (step >= 380) last += l / 20;
+      if (step >= 130) last += l / 20;
       tf.dispose([xb, v!]);
     }
     expect(last).toBeLessThan(first);
@@ -85,5 +87,5 @@ describe('DiffSDAPrior (the latent DDPM over a = [s, d])', () => {
     expect(p.sampleStatic(2, new Rng(9)).shape).toEqual([2, 3]);
     expect(p.sampleDynamic(2, 5, new Rng(9)).shape).toEqual([2, 5, 2]);
     expect(() => p.sampleDynamic(2, 6, new Rng(9))).toThrow(/5 steps/);
-  }, 120_000);
+  }, 400_000);
 });

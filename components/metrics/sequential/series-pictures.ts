@@ -6,12 +6,22 @@ import { column, seriesGridPng, seriesPoints } from '../../../framework/util/ser
 import type { Series } from '../../../framework/util/plot.ts';
 import { requireStaticDynamic } from './encoded-set.ts';
 
+/** A diffusion decoder that can start from an input's own inverted noise (DiffSDA). */
+interface Inverts {
+  invert(x: tf.Tensor): tf.Tensor;
+  decodeParts(s: tf.Tensor2D, d: tf.Tensor3D, noise?: tf.Tensor): tf.Tensor;
+}
+
+function inverts(m: unknown): m is Inverts {
+  return m !== null && typeof m === 'object' && typeof (m as Inverts).invert === 'function';
+}
+
 export interface SeriesPicturesParams {
   /** Examples in `series_recon.png` and pairs in `series_swap.png` (one row each). */
   rows: number;
   /** Feature columns drawn, one panel each. */
   features: number[];
-  /** Reconstruct from each input's own inverted x_T (near-exact) rather than from fresh noise. */
+  /** Reconstruct from each input's own inverted x_T (near-exact; models with `invert`) rather than from the fixed noise. */
   inverted: boolean;
 }
 
@@ -36,7 +46,7 @@ export class SeriesPictures implements ModelMetric {
     const { x, recon, swap } = tf.tidy(() => {
       const A = tf.slice(batch.x, [0], [n]), B = tf.slice(batch.x, [n], [n]);
       const ea = model.encodeParts(A), eb = model.encodeParts(B);
-      const rec = this.p.inverted && model.reconstruct ? model.reconstruct(A, true) : model.decodeParts(ea.static, ea.dynamic);
+      const rec = this.p.inverted && inverts(model) ? model.decodeParts(ea.static, ea.dynamic, model.invert(A)) : model.decodeParts(ea.static, ea.dynamic);
       return { x: batch.x.dataSync(), recon: rec.dataSync(), swap: model.decodeParts(ea.static, eb.dynamic).dataSync() };
     });
     const mask = batch.mask ? batch.mask.dataSync() : null;
