@@ -19,17 +19,20 @@ export interface AnalyticSwapParams extends FactorLevels {
   pictures: number;
 }
 
-/** Indices of the B partners: random, or (distinct) the next unused series differing from A in both static ids. */
-function partners(a: Int32Array, stat: ArrayLike<number>, distinct: boolean, rng: Rng): Int32Array {
-  const size = stat.length / 2;
-  if (!distinct) return Int32Array.from(a, () => rng.int(size));
+/**
+ * Indices of the B partners: random (`stat` null), or the first series of a shuffled pool that
+ * differs from A in both static ids; a pick goes to the back of the pool, so partners repeat
+ * only once every other candidate has been used.
+ */
+function partners(a: Int32Array, stat: ArrayLike<number> | null, size: number, rng: Rng): Int32Array {
+  if (stat === null) return Int32Array.from(a, () => rng.int(size));
   const pool = Array.from(rng.permutation(size));
   return Int32Array.from(a, (i) => {
     const j = pool.findIndex((k) => stat[2 * k] !== stat[2 * i] && stat[2 * k + 1] !== stat[2 * i + 1]);
     if (j < 0) throw new UntangleError('analytic_swap.pairs', 'no partner left that differs from A in both static factors', { pairs: a.length, size });
     const pick = pool[j];
     pool.splice(j, 1);
-    pool.push(pick); // reusable once the pool is exhausted of others, after every other candidate
+    pool.push(pick);
     return pick;
   });
 }
@@ -55,11 +58,8 @@ export class AnalyticSwap implements ModelMetric {
     }
     const size = ctx.dataset.size, n = this.p.n_pairs;
     const [T, C] = ctx.dataset.elementSpec.x;
-    const all = ctx.dataset.batch(Int32Array.from({ length: size }, (_, i) => i));
-    const statAll = all[this.p.static_key].dataSync();
-    tf.dispose(Object.values(all));
     const a = Int32Array.from({ length: n }, () => ctx.rng.int(size));
-    const b = partners(a, statAll, this.p.distinct_pairs, ctx.rng);
+    const b = partners(a, this.p.distinct_pairs ? this.staticIds(ctx) : null, size, ctx.rng);
     const A = ctx.dataset.batch(a), B = ctx.dataset.batch(b);
     const swapped = new Float32Array(n * T * C), recon = new Float32Array(n * T * C);
     const chunk = Math.max(1, ctx.batchSize);
@@ -99,6 +99,14 @@ export class AnalyticSwap implements ModelMetric {
       recon_offset: tally.rOff / n, recon_frequency: tally.rFreq / n, recon_regime: tally.rReg / n,
       data_offset: tally.dOff / n, data_frequency: tally.dFreq / n, data_regime: tally.dReg / n, pairs: n,
     };
+  }
+
+  /** Every series' static ids, `[size · 2]`: what distinct pairs are drawn from. */
+  private staticIds(ctx: ModelMetricContext): ArrayLike<number> {
+    const all = ctx.dataset.batch(Int32Array.from({ length: ctx.dataset.size }, (_, i) => i));
+    const ids = all[this.p.static_key].dataSync();
+    tf.dispose(Object.values(all));
+    return ids;
   }
 
   private picture(ctx: ModelMetricContext, rows: number, T: number, C: number, v: Record<'data' | 'dataB' | 'swapped' | 'recon', ArrayLike<number>>,
