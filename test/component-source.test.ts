@@ -11,6 +11,7 @@ import { composeConfig } from '../framework/config/compose.ts';
 import { ConfigError } from '../framework/config/issues.ts';
 import { lsCommand } from '../framework/cli/commands/ls.ts';
 import { parseArgs } from '../framework/cli/args.ts';
+import { runScope } from '../framework/registry/scope.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const registry = createRegistry();
@@ -57,7 +58,7 @@ describe('every spec records its source file', () => {
     const r = new ComponentRegistry();
     const spec = defineComponent({ target: 't.Broken', kind: 'model', description: '', schema: {}, create: () => { throw new Error('no weights'); } });
     r.register(spec);
-    expect(() => new Instantiator(r, r.runScope(), 0).instantiate({ target: 't.Broken' }, 'model'))
+    expect(() => new Instantiator(r, runScope(), 0).instantiate({ target: 't.Broken' }, 'model'))
       .toThrow(`building 't.Broken' (defined in ${spec.source}) at 'model' failed: no weights`);
   });
 });

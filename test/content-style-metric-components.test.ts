@@ -14,6 +14,7 @@ import { isUntangleError } from '../framework/util/errors.ts';
 import { FewShotOOD } from '../components/metrics/content-style/few-shot-ood.ts';
 import { SGD } from '../components/optim/sgd.ts';
 import type { Loss } from '../framework/contracts/index.ts';
+import { recordingTracker } from './helpers/recording-tracker.ts';
 
 const N_FRAG = 4;
 
@@ -77,15 +78,15 @@ const pullToLabel: Loss = {
 };
 
 function context(dataset: Dataset, model: ContentStyleModel = new PassThrough()) {
-  const artifacts = new Map<string, string | Uint8Array>();
-  const ctx: ModelMetricContext = { model, dataset, rng: new Rng(0), batchSize: 7, storeDir: '', logArtifact: (p, d) => { artifacts.set(p, d); } };
-  return { ctx, artifacts };
+  const tracker = recordingTracker();
+  const ctx: ModelMetricContext = { model, dataset, rng: new Rng(0), batchSize: 7 };
+  return { ctx, artifacts: tracker.artifacts, tracker };
 }
 
 describe('content/style metric components on a model that reads its codes off the data', () => {
   it('retrieval: both protocols, all four pairings, per-sample style labels broadcast over fragments', async () => {
-    const { ctx, artifacts } = context(new LabelledFragments(24));
-    const s = await new ContentStyleRetrieval({ protocols: ['v2025', 'v2026'], k_max: 3000, max_samples: 20, content_code: 'continuous', report_k: [1, 5] }).evaluate(ctx);
+    const { ctx, artifacts, tracker } = context(new LabelledFragments(24));
+    const s = await new ContentStyleRetrieval({ protocols: ['v2025', 'v2026'], k_max: 3000, max_samples: 20, content_code: 'continuous', report_k: [1, 5] }, tracker).evaluate(ctx);
     expect(s.fragments).toBe(80);
     expect(s['v2026/zc_content/precision_at_1']).toBe(1);
     expect(s['v2026/zs_style/precision_at_1']).toBe(1);
@@ -105,8 +106,8 @@ describe('content/style metric components on a model that reads its codes off th
   });
 
   it('codebook: purity 1 with 4 of 6 atoms in use, and a PNG picture', async () => {
-    const { ctx, artifacts } = context(new LabelledFragments(24));
-    const s = await new ContentStyleCodebook({ max_samples: 24, n_classes: 0 }).evaluate(ctx);
+    const { ctx, artifacts, tracker } = context(new LabelledFragments(24));
+    const s = await new ContentStyleCodebook({ max_samples: 24, n_classes: 0 }, tracker).evaluate(ctx);
     expect(s).toEqual({ codebook_accuracy: 1, codebook_accuracy_weighted: 1, atoms_in_use: 4, n_atoms: 6 });
     const png = artifacts.get('codebook/confusion.png') as Uint8Array;
     expect(Array.from(png.subarray(0, 4))).toEqual([137, 80, 78, 71]);
@@ -126,8 +127,8 @@ describe('content/style metric components on a model that reads its codes off th
   });
 
   it('t-SNE: four pictures; the content embedding keeps the content clusters', async () => {
-    const { ctx, artifacts } = context(new LabelledFragments(24));
-    const s = await new ContentStyleTSNE({ max_points: 60, max_samples: 24, perplexity: 10, iterations: 500 }).evaluate(ctx);
+    const { ctx, artifacts, tracker } = context(new LabelledFragments(24));
+    const s = await new ContentStyleTSNE({ max_points: 60, max_samples: 24, perplexity: 10, iterations: 500 }, tracker).evaluate(ctx);
     expect([...artifacts.keys()].sort()).toEqual(['tsne/zc_content.png', 'tsne/zc_style.png', 'tsne/zs_content.png', 'tsne/zs_style.png']);
     expect(s.zc_content_precision_at_5_2d).toBe(1);
     expect(s.zs_style_precision_at_5_2d).toBe(1);
@@ -149,8 +150,8 @@ describe('content/style metric components on a model that reads its codes off th
 
   it('a model without encodeFragments is refused with an UntangleError', async () => {
     const plain = { forward: () => ({}), namedVariables: () => new Map(), trainableVariables: () => [] };
-    const { ctx } = context(new LabelledFragments(4));
-    const err = await new ContentStyleCodebook({ max_samples: 4, n_classes: 0 }).evaluate({ ...ctx, model: plain }).catch((e: unknown) => e);
+    const { ctx, tracker } = context(new LabelledFragments(4));
+    const err = await new ContentStyleCodebook({ max_samples: 4, n_classes: 0 }, tracker).evaluate({ ...ctx, model: plain }).catch((e: unknown) => e);
     expect(isUntangleError(err) && err.code).toBe('content_style.model');
   });
 });

@@ -38,7 +38,7 @@ describe('dataset specs', () => {
 
   it('create() builds a working data set from validated params', () => {
     const spec = specs.find((s) => s.target === 'untangle.datasets.MPI3D')!;
-    const ctx = { path: 'data', seed: 0, container: undefined as never, instantiate: () => { throw new Error('no children'); } };
+    const ctx = { path: 'data', seed: 0, resolve: () => { throw new Error('no services'); }, instantiate: () => { throw new Error('no children'); } };
     const ds = spec.create({ path: FIX + 'mpi3d_tiny.npz', factor_sizes: [2, 2, 1, 1, 1, 2, 3] }, ctx) as { size: number };
     expect(ds.size).toBe(24);
   });

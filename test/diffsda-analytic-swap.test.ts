@@ -8,6 +8,7 @@ import type { StaticDynamicModel } from '../components/models/sequential/types.t
 import type { Outputs } from '../framework/contracts/index.ts';
 import { createRegistry } from '../registry.ts';
 import { metricContext } from './helpers/code-model.ts';
+import { recordingTracker } from './helpers/recording-tracker.ts';
 
 tf.setBackend('cpu');
 
@@ -111,10 +112,10 @@ describe('analytic series reading', () => {
 describe('AnalyticSwap', () => {
   it('perfect swaps keep A\'s offset and frequency and B\'s regimes; the data ceiling is high too', async () => {
     const ds = new SyntheticSeries(DATA);
-    const logged: Record<string, Uint8Array> = {};
-    const s = await new AnalyticSwap(PARAMS).evaluate(metricContext(new OracleSeries(ds), ds, 2, (path, data) => { logged[path] = data as Uint8Array; }));
+    const tracker = recordingTracker();
+    const s = await new AnalyticSwap(PARAMS, tracker).evaluate(metricContext(new OracleSeries(ds), ds, 2));
     // Three rows of two 320 × 160 panels, 4 px apart.
-    const png = Buffer.from(logged['analytic_swap.png']);
+    const png = Buffer.from(tracker.artifacts.get('analytic_swap.png') as Uint8Array);
     expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([644, 488]);
     expect(s.offset_from_A).toBeGreaterThan(0.95);
@@ -132,8 +133,8 @@ describe('AnalyticSwap', () => {
 
   it('across channels, with B differing from A in both static factors: following B scores exactly 0', async () => {
     const ds = new SyntheticSeries(WIDE);
-    const logged: Record<string, Uint8Array> = {};
-    const s = await new AnalyticSwap(WIDE_PARAMS).evaluate(metricContext(new OracleSeries(ds), ds, 3, (path, data) => { logged[path] = data as Uint8Array; }));
+    const tracker = recordingTracker();
+    const s = await new AnalyticSwap(WIDE_PARAMS, tracker).evaluate(metricContext(new OracleSeries(ds), ds, 3));
     expect(s.offset_from_A).toBe(1);
     expect(s.frequency_from_A).toBe(1);
     expect(s.offset_from_B).toBe(0);
@@ -141,15 +142,15 @@ describe('AnalyticSwap', () => {
     expect(s.regime_from_B).toBeGreaterThan(0.97);
     expect(s.data_regime).toBeGreaterThan(0.97);
     // Three rows of three panels (series, amplitude envelope, channel profile).
-    const png = Buffer.from(logged['analytic_swap.png']);
+    const png = Buffer.from(tracker.artifacts.get('analytic_swap.png') as Uint8Array);
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([968, 488]);
-    const blind = await new AnalyticSwap(WIDE_PARAMS).evaluate(metricContext(new OracleSeries(ds, true), ds, 3));
+    const blind = await new AnalyticSwap(WIDE_PARAMS, recordingTracker()).evaluate(metricContext(new OracleSeries(ds, true), ds, 3));
     expect(blind.regime_from_B).toBeLessThan(0.6);
   });
 
   it('a decoder that ignores d loses B\'s regimes', async () => {
     const ds = new SyntheticSeries(DATA);
-    const s = await new AnalyticSwap(PARAMS).evaluate(metricContext(new OracleSeries(ds, true), ds, 2));
+    const s = await new AnalyticSwap(PARAMS, recordingTracker()).evaluate(metricContext(new OracleSeries(ds, true), ds, 2));
     expect(s.offset_from_A).toBeGreaterThan(0.95);
     expect(s.regime_from_B).toBeLessThan(0.6);
     expect(createRegistry().get('untangle.metrics.AnalyticSwap')?.kind).toBe('metric');

@@ -9,6 +9,7 @@ import { SeriesPictures } from '../components/metrics/sequential/series-pictures
 import { GeneratedSeries, histogramTv, seriesStats } from '../components/metrics/sequential/generated-series.ts';
 import type { ModelMetricContext } from '../framework/contracts/index.ts';
 import { createRegistry } from '../registry.ts';
+import { recordingTracker } from './helpers/recording-tracker.ts';
 
 beforeAll(async () => { await selectBackend('cpu'); });
 
@@ -18,8 +19,8 @@ const WIDE: SyntheticSeriesParams = {
   stay_probability: 0.9, replicates: 4, noise: 0.05, channels: 8, drift: 0, seed: 2,
 };
 
-function context(model: unknown, ds: SyntheticSeries, logged: Record<string, Uint8Array>): ModelMetricContext {
-  return { model, dataset: ds, rng: new Rng(3), batchSize: 16, storeDir: '', logArtifact: (p, d) => { logged[p] = d as Uint8Array; } } as ModelMetricContext;
+function context(model: unknown, ds: SyntheticSeries): ModelMetricContext {
+  return { model, dataset: ds, rng: new Rng(3), batchSize: 16 } as ModelMetricContext;
 }
 
 const pngSize = (b: Uint8Array) => { const png = Buffer.from(b); return [png.readUInt32BE(16), png.readUInt32BE(20)]; };
@@ -31,13 +32,13 @@ describe('SeriesPictures', () => {
       frame_shape: [8], frames: 12, s_dim: 3, d_dim: 1, hidden_dim: 4, mlp_hidden_dim: 2, mlp_hidden_dim_enc: 2, mlp_layers: 2,
       dropout: 0, sigma_data: 1, p_mean: -0.4, p_std: 1, noise_tiles: 1, diffusion_steps: 3, shared_noise: false, sampler: null, sample_seed: 0,
     }, new EDMHeun(heun), new Rng(1));
-    const logged: Record<string, Uint8Array> = {};
-    const s = await new SeriesPictures({ rows: 3, features: [0, 5], inverted: true }).evaluate(context(model, ds, logged));
+    const tracker = recordingTracker();
+    const s = await new SeriesPictures({ rows: 3, features: [0, 5], inverted: true }, tracker).evaluate(context(model, ds));
     expect(s.pictured).toBe(3);
     // 3 rows × 2 panels of 320 × 160, 4 px apart.
-    expect(pngSize(logged['series_recon.png'])).toEqual([644, 488]);
-    expect(pngSize(logged['series_swap.png'])).toEqual([644, 488]);
-    await expect(new SeriesPictures({ rows: 1, features: [8], inverted: false }).evaluate(context(model, ds, {}))).rejects.toThrow(/out of range/);
+    expect(pngSize(tracker.artifacts.get('series_recon.png') as Uint8Array)).toEqual([644, 488]);
+    expect(pngSize(tracker.artifacts.get('series_swap.png') as Uint8Array)).toEqual([644, 488]);
+    await expect(new SeriesPictures({ rows: 1, features: [8], inverted: false }, recordingTracker()).evaluate(context(model, ds))).rejects.toThrow(/out of range/);
     expect(createRegistry().get('untangle.metrics.SeriesPictures')?.kind).toBe('metric');
   });
 });
@@ -58,17 +59,17 @@ describe('GeneratedSeries', () => {
     const ds = new SyntheticSeries({ ...WIDE, replicates: 16 });
     const factors = { offsets: WIDE.offsets, frequencies: WIDE.frequencies, regime_amplitudes: WIDE.regime_amplitudes, frequency_axis: 'channels' as const };
     const replay = { generate: (n: number, rng: Rng) => ds.batch(rng.permutation(ds.size).subarray(0, n)).x };
-    const logged: Record<string, Uint8Array> = {};
-    const good = await new GeneratedSeries({ n_samples: 96, factors, pictures: 2 }).evaluate(context(replay, ds, logged));
+    const tracker = recordingTracker();
+    const good = await new GeneratedSeries({ n_samples: 96, factors, pictures: 2 }, tracker).evaluate(context(replay, ds));
     expect(Math.abs(good['gen/mean'] - good['data/mean'])).toBeLessThan(0.3);
     expect(good['gen/std'] / good['data/std']).toBeGreaterThan(0.8);
     expect(good['tv/offset']).toBeLessThan(0.2);
     expect(good['tv/regime']).toBeLessThan(0.15);
-    expect(pngSize(logged['generated_series.png'])).toEqual([644, 324]);
+    expect(pngSize(tracker.artifacts.get('generated_series.png') as Uint8Array)).toEqual([644, 324]);
     // Every generated series at offset level 2 of 4 (equal shares in the data): TV = 3/4.
     const stuck = { generate: (n: number) => tf.fill([n, WIDE.length, WIDE.channels ?? 1], WIDE.offsets[2]) };
-    const bad = await new GeneratedSeries({ n_samples: 96, factors, pictures: 0 }).evaluate(context(stuck, ds, {}));
+    const bad = await new GeneratedSeries({ n_samples: 96, factors, pictures: 0 }, recordingTracker()).evaluate(context(stuck, ds));
     expect(bad['tv/offset']).toBeGreaterThan(0.6);
-    await expect(new GeneratedSeries({ n_samples: 4, factors: null, pictures: 0 }).evaluate(context({}, ds, {}))).rejects.toThrow(/generates sequences/);
+    await expect(new GeneratedSeries({ n_samples: 4, factors: null, pictures: 0 }, recordingTracker()).evaluate(context({}, ds))).rejects.toThrow(/generates sequences/);
   });
 });

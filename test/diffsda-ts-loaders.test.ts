@@ -187,7 +187,7 @@ describe('registration', () => {
       expect(validate(params), JSON.stringify(validate.errors)).toBe(true);
       return params;
     };
-    const ctx = { path: 'data', seed: 0, container: undefined as never, instantiate: () => { throw new Error('no children'); } };
+    const ctx = { path: 'data', seed: 0, resolve: () => { throw new Error('no services'); }, instantiate: () => { throw new Error('no children'); } };
     const a = fill(airQualitySpec.schema, { path: join(FIX, 'airq'), steps: 60 });
     expect(a).toMatchObject({ features: AQ_FEATURES, train_years: [2013, 2014, 2015, 2017], test_years: [2016], shift_copies: 1 });
     expect((airQualitySpec.create(a as unknown as AirQualityParams, ctx)).size).toBe(3);

@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { ImageLogger } from '../components/callbacks/image-logger.ts';
 import type { CallbackContext, Model } from '../framework/contracts/index.ts';
 import { Rng } from '../framework/util/rng.ts';
+import { recordingTracker } from './helpers/recording-tracker.ts';
 
 /** PNG width and height from the IHDR chunk. */
 const size = (png: Uint8Array): [number, number] => {
@@ -12,15 +13,13 @@ const size = (png: Uint8Array): [number, number] => {
 };
 
 function logged(pictures: Record<string, tf.Tensor4D | tf.Tensor5D>, maxImages = 8): Map<string, Uint8Array> {
-  const out = new Map<string, Uint8Array>();
+  const tracker = recordingTracker();
   const model = { logImages: () => pictures } as unknown as Model;
   const ctx: CallbackContext = {
     model, sampleBatch: {}, step: 10, rng: new Rng(0),
-    logArtifact: (rel, data) => { out.set(rel, data as Uint8Array); },
-    logMetrics: () => undefined,
   };
-  new ImageLogger({ every: 10, max_images: maxImages, log_first_step: false }).onStepEnd({ step: 10, loss: 0, terms: {}, lr: 0 }, ctx);
-  return out;
+  new ImageLogger({ every: 10, max_images: maxImages, log_first_step: false }, tracker).onStepEnd({ step: 10, loss: 0, terms: {}, lr: 0 }, ctx);
+  return tracker.artifacts as Map<string, Uint8Array>;
 }
 
 describe('image logger', () => {

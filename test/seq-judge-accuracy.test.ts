@@ -40,7 +40,7 @@ const judge = {
 
 describe('JudgeAccuracy', () => {
   it('per-head, mean and joint dynamic accuracy, over batches', async () => {
-    const ctx: ModelMetricContext = { model: judge, dataset, rng: new Rng(0), batchSize: 3, storeDir: '', logArtifact: () => {} };
+    const ctx: ModelMetricContext = { model: judge, dataset, rng: new Rng(0), batchSize: 3 };
     const s = await new JudgeAccuracy({ n_samples: 4 }).evaluate(ctx);
     expect(s.static_0_acc).toBeCloseTo(0.75, 6);
     expect(s.dynamic_0_acc).toBeCloseTo(1, 6);
@@ -51,7 +51,7 @@ describe('JudgeAccuracy', () => {
   });
 
   it('refuses a model without classify()', async () => {
-    const ctx: ModelMetricContext = { model: {} as Model, dataset, rng: new Rng(0), batchSize: 2, storeDir: '', logArtifact: () => {} };
+    const ctx: ModelMetricContext = { model: {} as Model, dataset, rng: new Rng(0), batchSize: 2 };
     await expect(new JudgeAccuracy({ n_samples: 4 }).evaluate(ctx)).rejects.toThrow(/classify/);
   });
 });

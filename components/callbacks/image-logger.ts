@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../framework/registry/types.ts';
-import type { Callback, CallbackContext, StepInfo } from '../../framework/contracts/index.ts';
+import { TRACKER, type Callback, type CallbackContext, type RunTracker, type StepInfo } from '../../framework/contracts/index.ts';
 import { pictureGridPng } from '../../framework/util/png.ts';
 
 export interface ImageLoggerParams {
@@ -16,7 +16,8 @@ export interface ImageLoggerParams {
  * PNG grid under `images/train/` in the run's artifacts.
  */
 export class ImageLogger implements Callback {
-  constructor(readonly p: ImageLoggerParams) {}
+  /** `tracker`: the run the pictures are written into. */
+  constructor(readonly p: ImageLoggerParams, private readonly tracker: RunTracker) {}
 
   onTrainStart(ctx: CallbackContext): void {
     if (this.p.log_first_step && ctx.step === 0) this.log(ctx);
@@ -37,7 +38,7 @@ export class ImageLogger implements Callback {
       // Rows of max_images columns keep paired pictures (inputs over reconstructions) aligned; a
       // 5-D picture names its own columns.
       const cols = Math.max(this.p.max_images, name === 'traversal' ? 8 : this.p.max_images);
-      ctx.logArtifact(`images/train/${name}_step-${String(ctx.step).padStart(7, '0')}.png`, pictureGridPng(t.shape, t.dataSync() as Float32Array, cols));
+      this.tracker.logArtifact(`images/train/${name}_step-${String(ctx.step).padStart(7, '0')}.png`, pictureGridPng(t.shape, t.dataSync() as Float32Array, cols));
     }
     tf.dispose(Object.values(images));
   }
@@ -56,5 +57,5 @@ export const imageLoggerSpec = defineComponent<ImageLoggerParams, ImageLogger>({
       log_first_step: { type: 'boolean', default: false },
     },
   },
-  create: (p) => new ImageLogger(p),
+  create: (p, ctx) => new ImageLogger(p, ctx.resolve(TRACKER)),
 });

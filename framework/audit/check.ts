@@ -4,6 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import type { ComponentRegistry } from '../registry/registry.ts';
 import type { ComponentNode } from '../registry/types.ts';
 import { Instantiator } from '../registry/instantiate.ts';
+import { runScope } from '../registry/scope.ts';
+import { datasetCache } from '../io/dataset-cache.ts';
 import { composeConfig } from '../config/compose.ts';
 import { ConfigError } from '../config/issues.ts';
 import { diffConfigs, formatChanges } from '../config/diff.ts';
@@ -84,7 +86,7 @@ export async function auditFingerprint(opts: { registry: ComponentRegistry; stor
 
   // The data: rebuild the training set from the recorded config and ask it for its digest.
   try {
-    const ds = new Instantiator(opts.registry, opts.registry.runScope(), s.seed).instantiate<Dataset>(s.data.train as ComponentNode, 'data.train');
+    const ds = new Instantiator(opts.registry, runScope({ datasetCache: datasetCache(cwd) }), s.seed).instantiate<Dataset>(s.data.train as ComponentNode, 'data.train');
     const fp = ds.fingerprint();
     cmp('dataset', `${rec.tags['untangle.dataset.name']} ${rec.tags['untangle.dataset.digest']}`, `${fp.name} ${fp.digest}`, `source: ${rec.tags['untangle.dataset.source']} → ${fp.source}`);
   } catch (e) {

@@ -9,7 +9,10 @@ export interface StepInfo {
   lr: number;
 }
 
-/** Hooks a callback component may implement; each receives the services it needs. */
+/**
+ * Hooks a callback component may implement. A callback that writes into the run takes the run's
+ * TRACKER when it is built (ctx.resolve); the hooks carry what changes from call to call.
+ */
 export interface Callback {
   onTrainStart?(ctx: CallbackContext): void | Promise<void>;
   onStepEnd?(info: StepInfo, ctx: CallbackContext): void | Promise<void>;
@@ -22,7 +25,4 @@ export interface CallbackContext {
   sampleBatch: Batch;
   step: number;
   rng: Rng;
-  /** Write an artifact into the run (relative path under artifacts/). */
-  logArtifact(relPath: string, data: string | Uint8Array): void;
-  logMetrics(metrics: Record<string, number>, step: number): void;
 }

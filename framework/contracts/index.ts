@@ -14,3 +14,5 @@ export { isModelMetric } from './metric.ts';
 export type { EpsFn, DiffusionSchedule, Sampler } from './sampler.ts';
 export { isSampler } from './sampler.ts';
 export type { SigmaDenoiser, SigmaSampler } from './sigma-sampler.ts';
+export type { RunTracker, BackendInfo, DatasetCache } from './services.ts';
+export { TRACKER, BACKEND, DATASET_CACHE } from '../registry/tokens.ts';

@@ -27,15 +27,13 @@ export interface Metric {
 /**
  * What a model-level metric sees: the trained model itself and its data, for evaluations that
  * are not a function of factor → code (swap accuracy with a judge, speaker EER, sample quality).
+ * A metric that writes pictures takes the run's TRACKER when it is built (ctx.resolve).
  */
 export interface ModelMetricContext {
   model: Model;
   dataset: Dataset;
   rng: Rng;
   batchSize: number;
-  /** The local tracking store directory, for metrics that load another run (e.g. a judge classifier). */
-  storeDir: string;
-  logArtifact(relPath: string, data: string | Uint8Array): void;
 }
 
 /** A metric computed from the model and data set directly (it does not need factors). */

@@ -40,8 +40,6 @@ export interface EvaluateInput {
   dataset: Dataset;
   batchSize: number;
   rootSeed: number;
-  storeDir: string;
-  logArtifact: (relPath: string, data: string | Uint8Array) => void;
   log?: (line: string) => void;
 }
 
@@ -57,7 +55,7 @@ export async function evaluateMetrics(input: EvaluateInput): Promise<Record<stri
     const t0 = Date.now();
     const rng = new Rng(deriveSeed(input.rootSeed, `eval.metrics.${name}`));
     if (isModelMetric(metric)) {
-      results[name] = await metric.evaluate({ model: input.model, dataset: input.dataset, rng, batchSize: input.batchSize, storeDir: input.storeDir, logArtifact: input.logArtifact });
+      results[name] = await metric.evaluate({ model: input.model, dataset: input.dataset, rng, batchSize: input.batchSize });
     } else {
       const data = input.dataset;
       if (!isGroundTruthDataset(data)) {

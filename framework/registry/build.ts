@@ -1,8 +1,8 @@
-import type { DependencyContainer } from 'tsyringe';
 import type { ComponentRegistry } from './registry.ts';
 import type { ComponentKind, ComponentNode, JsonSchema } from './types.ts';
 import { TreeValidator } from './validate.ts';
 import { Instantiator } from './instantiate.ts';
+import { runScope } from './scope.ts';
 import { Provenance } from '../config/origin.ts';
 import { ConfigError, type ConfigIssue } from '../config/issues.ts';
 import type { ConfigMap } from '../config/tree.ts';
@@ -24,7 +24,7 @@ export function buildSection<T>(
   registry: ComponentRegistry,
   kind: ComponentKind,
   nodes: Record<string, ComponentNode>,
-  opts: { rootSeed: number; section?: string; container?: DependencyContainer },
+  opts: { rootSeed: number; section?: string },
 ): BuiltSection<T> {
   // The nodes stand under `section` (e.g. `metrics.mig`), or at the top when there is none
   // (a sweep file's own `launcher`), so paths in errors and seeds read as in the user's file.
@@ -35,7 +35,7 @@ export function buildSection<T>(
   const issues: ConfigIssue[] = [];
   new TreeValidator(registry).validate(config, schema, new Provenance(), issues);
   if (issues.length) throw new ConfigError(issues);
-  const instantiator = new Instantiator(registry, opts.container ?? registry.runScope(), opts.rootSeed);
+  const instantiator = new Instantiator(registry, runScope(), opts.rootSeed);
   const validated = (opts.section ? config[opts.section] : config) as Record<string, ComponentNode>;
   const built: Record<string, T> = {};
   const seeds: Record<string, number> = {};

@@ -1,8 +1,9 @@
-import type { DependencyContainer } from 'tsyringe';
+import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import type { BuildContext, ComponentNode, ComponentSpec } from './types.ts';
 import { isComponentNode, sourceNote } from './types.ts';
 import type { ComponentRegistry } from './registry.ts';
 import { propertiesOf, slotOf, isSchema } from './schema-walk.ts';
+import { tokenName } from './tokens.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { UntangleError } from '../util/errors.ts';
 import { isMap, type ConfigValue } from '../config/tree.ts';
@@ -31,7 +32,7 @@ export class Instantiator {
     const ctx: BuildContext = {
       path,
       seed,
-      container: this.container,
+      resolve: <S>(token: InjectionToken<S>) => this.resolve(token, spec, path),
       instantiate: <U>(child: ComponentNode, subPath: string) => this.instantiate<U>(child, `${path}.${subPath}`),
     };
     try {
@@ -40,6 +41,16 @@ export class Instantiator {
       if (e instanceof UntangleError) throw e;
       throw new UntangleError('build-failed', `building '${node.target}'${sourceNote(spec)} at '${path}' failed: ${(e as Error).message}`, { path, target: node.target, ...(spec.source ? { source: spec.source } : {}) });
     }
+  }
+
+  /** A service from this scope, or an error naming the token, the component and its config path. */
+  private resolve<S>(token: InjectionToken<S>, spec: ComponentSpec, path: string): S {
+    if (!this.container.isRegistered(token, true)) {
+      const name = tokenName(token);
+      throw new UntangleError('service-missing', `'${spec.target}'${sourceNote(spec)} at '${path}' needs the run service ${name}, which this command does not provide`,
+        { token: name, target: spec.target, path }, 'build it inside a tracked run (`untangle run`, `untangle eval`), or leave it out of this command');
+    }
+    return this.container.resolve(token);
   }
 
   private buildParams(spec: ComponentSpec, params: Record<string, unknown>, path: string): Record<string, unknown> {

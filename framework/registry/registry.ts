@@ -1,26 +1,15 @@
-import 'reflect-metadata';
-import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import type { ComponentKind, ComponentSpec } from './types.ts';
 import { UntangleError } from '../util/errors.ts';
 
-/** The tsyringe token under which a target's spec is registered. Explicit: no decorator metadata needed. */
-export function componentToken(target: string): string {
-  return `untangle:component:${target}`;
-}
-
 /**
- * `target:` strings → component specs, held in a tsyringe container. Only registered names
- * resolve (no import paths), which is the whitelist Hydra 1.4 had to add after the fact.
+ * `target:` strings → component specs. Only registered names resolve (no import paths), which is
+ * the whitelist Hydra 1.4 had to add after the fact. Specs are static and live in a Map; run-scoped
+ * services live in a run's own container (scope.ts), never here.
  */
 export class ComponentRegistry {
-  readonly container: DependencyContainer;
   private readonly specs = new Map<string, ComponentSpec>();
   /** `kind:alias` → target, for command lines that take short names. */
   private readonly aliasTargets = new Map<string, string>();
-
-  constructor(parent: DependencyContainer = rootContainer) {
-    this.container = parent.createChildContainer();
-  }
 
   register(spec: ComponentSpec): void {
     if (this.specs.has(spec.target)) {
@@ -34,7 +23,6 @@ export class ComponentRegistry {
     }
     for (const alias of spec.aliases ?? []) this.aliasTargets.set(`${spec.kind}:${alias}`, spec.target);
     this.specs.set(spec.target, spec);
-    this.container.register(componentToken(spec.target), { useValue: spec });
   }
 
   registerAll(specs: readonly ComponentSpec[]): this {
@@ -43,8 +31,7 @@ export class ComponentRegistry {
   }
 
   get(target: string): ComponentSpec | undefined {
-    const token = componentToken(target);
-    return this.container.isRegistered(token, true) ? this.container.resolve<ComponentSpec>(token) : undefined;
+    return this.specs.get(target);
   }
 
   /** The spec a command-line name stands for: a full target or one of the kind's aliases. */
@@ -64,10 +51,5 @@ export class ComponentRegistry {
 
   targets(kind?: ComponentKind): string[] {
     return this.list(kind).map((s) => s.target);
-  }
-
-  /** A child container for one run or trial: run-scoped services go there, never into the registry. */
-  runScope(): DependencyContainer {
-    return this.container.createChildContainer();
   }
 }

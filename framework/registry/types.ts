@@ -1,4 +1,4 @@
-import type { DependencyContainer } from 'tsyringe';
+import type { InjectionToken } from 'tsyringe';
 import { callerSource } from './source.ts';
 
 /** What a component is for; a config slot accepts only components of its kind. */
@@ -24,8 +24,12 @@ export interface BuildContext {
   readonly path: string;
   /** Seed derived from the run's root seed and `path` (see framework/util/rng.ts deriveSeed). */
   readonly seed: number;
-  /** The run's child container: services registered for this run (tracker, run dir, ...). */
-  readonly container: DependencyContainer;
+  /**
+   * A run-scoped service (tokens in tokens.ts: TRACKER, BACKEND, DATASET_CACHE) from the run's own
+   * container. Throws an UntangleError naming the token and this component when the command
+   * building it has no such service (e.g. TRACKER under `untangle score`).
+   */
+  resolve<S>(token: InjectionToken<S>): S;
   /** Build a nested `{target, params}` node (already validated) at a sub-path. */
   instantiate<T = unknown>(node: ComponentNode, subPath: string): T;
 }

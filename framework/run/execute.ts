@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, basename, extname } from 'node:path';
 import type { ComponentRegistry } from '../registry/registry.ts';
 import { selectBackend } from '../backends/select.ts';
-import { localStoreDir } from '../tracking/open.ts';
+import { runScope } from '../registry/scope.ts';
 import type { RunWriter } from '../tracking/types.ts';
 import { skipRecordedMetrics } from '../tracking/resumed-run.ts';
 import { logCurvePictures } from '../tracking/curve-pictures.ts';
@@ -16,6 +16,7 @@ import { deriveSeed } from '../util/rng.ts';
 import { planRun } from './plan.ts';
 import { recordRun } from './record.ts';
 import { CHECKPOINT_REL } from './weights.ts';
+import { trackedRunServices } from './services.ts';
 
 export interface RunRequest {
   registry: ComponentRegistry;
@@ -80,7 +81,8 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   }
   log(`run ${run.info.runId} (${runName}) → ${join(tracker.uri, run.info.experimentId, run.info.runId)}`);
 
-  const scope = req.registry.runScope();
+  // This run's own services (its tracker, backend, data-set cache): what its components resolve.
+  const scope = runScope(trackedRunServices(run, backend, cwd));
   let parts: RunParts;
   try {
     parts = buildParts(composed.config, req.registry, scope, { withEval: true, withTraining: true });
@@ -88,7 +90,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     run.end('FAILED');
     throw e;
   }
-  recordRun(run, composed, backend, parts, req.overrides, resumeFrom !== undefined && !plan.fork);
+  recordRun(run, composed, scope, parts, req.overrides, resumeFrom !== undefined && !plan.fork);
 
   const checkpointPath = join(run.artifactDir, CHECKPOINT_REL);
   const maxSteps = s.trainer.max_steps ?? (s.trainer.max_epochs !== null ? s.trainer.max_epochs * Math.max(1, Math.floor(parts.dataset.size / s.data.batch_size)) : null);
@@ -98,7 +100,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     if (!Object.keys(parts.metrics).length || !evalData) return {};
     const run_ = () => evaluateMetrics({
       metrics: parts.metrics, model: parts.model, dataset: evalData, batchSize: s.eval.batch_size,
-      rootSeed: deriveSeed(s.seed, 'eval'), storeDir: localStoreDir(s.tracking.uri, cwd), logArtifact: (rel, d) => run.logArtifact(rel, d), log,
+      rootSeed: deriveSeed(s.seed, 'eval'), log,
     });
     const scores = ema ? await withAveragedAsync(ema, run_) : await run_();
     logScores(run, scores, step);

@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import type { ComposedConfig } from '../config/compose.ts';
-import type { BackendChoice } from '../backends/select.ts';
+import type { DependencyContainer } from 'tsyringe';
+import { BACKEND } from '../registry/tokens.ts';
 import { fingerprint, fingerprintTags } from '../audit/fingerprint.ts';
 import { flattenParams } from '../tracking/params.ts';
 import { PARAM_ARTIFACT_TAG_PREFIX } from '../tracking/rest/oversized.ts';
@@ -12,9 +13,11 @@ import { deriveSeed } from '../util/rng.ts';
 
 /**
  * Records what a run is made of before it trains: tags (config hash, seeds, data set, backend),
- * flattened params, every config layer, the resolved config and the code fingerprint.
+ * flattened params, every config layer, the resolved config and the code fingerprint. The backend
+ * is read from the run's scope, so the record names the backend its components were handed.
  */
-export function recordRun(run: RunWriter, composed: ComposedConfig, backend: BackendChoice, parts: RunParts, overrides: string[], resumed: boolean): void {
+export function recordRun(run: RunWriter, composed: ComposedConfig, scope: DependencyContainer, parts: RunParts, overrides: string[], resumed: boolean): void {
+  const backend = scope.resolve(BACKEND);
   const fp = fingerprint({ name: backend.name, versions: backend.versions });
   const data = parts.dataset.fingerprint();
   const seeds = Object.fromEntries(parts.seeds);

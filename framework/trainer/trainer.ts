@@ -101,8 +101,6 @@ export class Trainer {
     const sampleBatch = dataset.batch(plan.indicesFor(0).subarray(0, Math.min(8, plan.batchSize)));
     const cbCtx = (s: number): CallbackContext => ({
       model, sampleBatch, step: s, rng: new Rng(deriveSeed(this.io.rngSeed, `callback/${s}`)),
-      logArtifact: (rel, data) => this.io.run.logArtifact(rel, data),
-      logMetrics: (m, at) => this.io.run.logMetrics(Object.entries(m).map(([key, value]) => ({ key, value, step: at, timestamp: Date.now() }))),
     });
     for (const cb of callbacks) await cb.onTrainStart?.(cbCtx(step));
 

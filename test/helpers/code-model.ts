@@ -49,6 +49,6 @@ export class ArrayDataset implements Dataset {
   fingerprint(): DatasetFingerprint { return { name: 'array', digest: '0', source: 'test' }; }
 }
 
-export function metricContext(model: StaticDynamicModel, dataset: Dataset, seed = 0, logArtifact: ModelMetricContext['logArtifact'] = () => {}): ModelMetricContext {
-  return { model, dataset, rng: new Rng(seed), batchSize: 64, storeDir: '', logArtifact };
+export function metricContext(model: StaticDynamicModel, dataset: Dataset, seed = 0): ModelMetricContext {
+  return { model, dataset, rng: new Rng(seed), batchSize: 64 };
 }

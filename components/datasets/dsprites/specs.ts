@@ -11,6 +11,7 @@
  * entropy-normalised metrics such as MIG divide by zero, hence the default.
  */
 import { defineComponent } from '../../../framework/registry/types.ts';
+import { runCacheDir } from '../cache-dir.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
 import { GroundTruthImages } from '../ground-truth-dataset.ts';
 import { FactorGrid } from '../grid.ts';
@@ -71,7 +72,7 @@ export const dspritesSpec = defineComponent<DSpritesParams, GroundTruthImages>({
       cache_verify: { type: 'boolean', default: true, description: 'hash the cache file against its manifest when opening it' },
     },
   },
-  create: (params) => createDSprites(params),
+  create: (params, ctx) => createDSprites({ ...params, cache_dir: runCacheDir(params.cache_dir, ctx) }),
 });
 
 export type DSpritesFileParams = {

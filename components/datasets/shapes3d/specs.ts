@@ -6,6 +6,7 @@
  */
 import { extname } from 'node:path';
 import { defineComponent } from '../../../framework/registry/types.ts';
+import { runCacheDir } from '../cache-dir.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
 import { GroundTruthImages } from '../ground-truth-dataset.ts';
 import { FactorGrid } from '../grid.ts';
@@ -47,7 +48,7 @@ export const shapes3dSpec = defineComponent<Shapes3DParams, GroundTruthImages>({
       cache_verify: { type: 'boolean', default: true, description: 'hash the cache file against its manifest when opening it' },
     },
   },
-  create: (params) => createShapes3D(params),
+  create: (params, ctx) => createShapes3D({ ...params, cache_dir: runCacheDir(params.cache_dir, ctx) }),
 });
 
 export type Shapes3DFileParams = {

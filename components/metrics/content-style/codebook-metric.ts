@@ -1,5 +1,5 @@
 import { defineComponent } from '../../../framework/registry/types.ts';
-import type { MetricScores, ModelMetric, ModelMetricContext } from '../../../framework/contracts/index.ts';
+import { TRACKER, type MetricScores, type ModelMetric, type ModelMetricContext, type RunTracker } from '../../../framework/contracts/index.ts';
 import { heatmapPng } from '../../../framework/util/heatmap.ts';
 import { codebookPurity, confusionCounts, atomAssignments, rowNormalised, rowOrder, classCount } from './codebook.ts';
 import { collectFragmentCodes, requireContentStyleModel } from './model.ts';
@@ -18,7 +18,8 @@ export interface ContentStyleCodebookParams {
  * their class, row-normalised, "Purples" as upstream) and `codebook/confusion.json` (raw counts).
  */
 export class ContentStyleCodebook implements ModelMetric {
-  constructor(readonly p: ContentStyleCodebookParams) {}
+  /** `tracker`: the run its pictures and tables are written into. */
+  constructor(readonly p: ContentStyleCodebookParams, private readonly tracker: RunTracker) {}
 
   async evaluate(ctx: ModelMetricContext): Promise<MetricScores> {
     const model = requireContentStyleModel(ctx.model, 'untangle.metrics.ContentStyleCodebook');
@@ -32,10 +33,10 @@ export class ContentStyleCodebook implements ModelMetric {
     const norm = rowNormalised(counts, nAtoms, nClasses);
     const sorted = new Float64Array(norm.length);
     order.forEach((a, r) => sorted.set(norm.subarray(a * nClasses, (a + 1) * nClasses), r * nClasses));
-    ctx.logArtifact('codebook/confusion.png', heatmapPng(sorted, nAtoms, nClasses, {
+    this.tracker.logArtifact('codebook/confusion.png', heatmapPng(sorted, nAtoms, nClasses, {
       rowLabels: Array.from(order, String), colLabels: Array.from({ length: nClasses }, (_, c) => String(c)),
     }));
-    ctx.logArtifact('codebook/confusion.json', JSON.stringify({ n_atoms: nAtoms, n_classes: nClasses, counts: Array.from(counts), assignments: Array.from(assignments), row_order: Array.from(order) }));
+    this.tracker.logArtifact('codebook/confusion.json', JSON.stringify({ n_atoms: nAtoms, n_classes: nClasses, counts: Array.from(counts), assignments: Array.from(assignments), row_order: Array.from(order) }));
     return { codebook_accuracy: purity.unweighted, codebook_accuracy_weighted: purity.weighted, atoms_in_use: purity.atomsInUse, n_atoms: nAtoms };
   }
 }
@@ -52,5 +53,5 @@ export const contentStyleCodebookSpec = defineComponent<ContentStyleCodebookPara
       n_classes: { type: 'integer', minimum: 0, default: 0 },
     },
   },
-  create: (p) => new ContentStyleCodebook(p),
+  create: (p, ctx) => new ContentStyleCodebook(p, ctx.resolve(TRACKER)),
 });

@@ -1,5 +1,5 @@
 import { defineComponent } from '../../../framework/registry/types.ts';
-import type { MetricScores, ModelMetric, ModelMetricContext } from '../../../framework/contracts/index.ts';
+import { TRACKER, type MetricScores, type ModelMetric, type ModelMetricContext, type RunTracker } from '../../../framework/contracts/index.ts';
 import { collectFragmentCodes, requireContentStyleModel } from './model.ts';
 import { adaptiveKList, areaUnderPr, paperKList, RETRIEVAL_PROTOCOLS, retrievalCurves, type RetrievalCurve, type RetrievalProtocol, type RetrievalTask } from './retrieval.ts';
 import { evaluationIndices } from './sample.ts';
@@ -30,7 +30,8 @@ const LABELS = ['content', 'style'] as const;
  * distinct codes — the paper reports AUCs and F1 ranges, not p@1; use `v2026` for precision@1.
  */
 export class ContentStyleRetrieval implements ModelMetric {
-  constructor(readonly p: ContentStyleRetrievalParams) {}
+  /** `tracker`: the run its pictures and tables are written into. */
+  constructor(readonly p: ContentStyleRetrievalParams, private readonly tracker: RunTracker) {}
 
   async evaluate(ctx: ModelMetricContext): Promise<MetricScores> {
     const model = requireContentStyleModel(ctx.model, 'untangle.metrics.ContentStyleRetrieval');
@@ -61,7 +62,7 @@ export class ContentStyleRetrieval implements ModelMetric {
         }
       });
     }
-    for (const [protocol, c] of Object.entries(curves)) ctx.logArtifact(`retrieval/${protocol}.json`, JSON.stringify({ protocol, content_code: this.p.content_code, fragments: codes.n, curves: c }));
+    for (const [protocol, c] of Object.entries(curves)) this.tracker.logArtifact(`retrieval/${protocol}.json`, JSON.stringify({ protocol, content_code: this.p.content_code, fragments: codes.n, curves: c }));
     return scores;
   }
 }
@@ -81,5 +82,5 @@ export const contentStyleRetrievalSpec = defineComponent<ContentStyleRetrievalPa
       report_k: { type: 'array', items: { type: 'integer', minimum: 1 }, default: [1, 5, 10, 100] },
     },
   },
-  create: (p) => new ContentStyleRetrieval(p),
+  create: (p, ctx) => new ContentStyleRetrieval(p, ctx.resolve(TRACKER)),
 });

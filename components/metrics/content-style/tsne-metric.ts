@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../../framework/registry/types.ts';
-import type { MetricScores, ModelMetric, ModelMetricContext } from '../../../framework/contracts/index.ts';
+import { TRACKER, type MetricScores, type ModelMetric, type ModelMetricContext, type RunTracker } from '../../../framework/contracts/index.ts';
 import { scatterPng, type ScatterPoint } from '../../../framework/util/scatter.ts';
 import { collectFragmentCodes, requireContentStyleModel } from './model.ts';
 import { evaluationIndices } from './sample.ts';
@@ -23,7 +23,8 @@ export interface ContentStyleTsneParams {
  * of the picture's clustering is real).
  */
 export class ContentStyleTSNE implements ModelMetric {
-  constructor(readonly p: ContentStyleTsneParams) {}
+  /** `tracker`: the run its pictures and tables are written into. */
+  constructor(readonly p: ContentStyleTsneParams, private readonly tracker: RunTracker) {}
 
   async evaluate(ctx: ModelMetricContext): Promise<MetricScores> {
     const model = requireContentStyleModel(ctx.model, 'untangle.metrics.ContentStyleTSNE');
@@ -39,10 +40,10 @@ export class ContentStyleTSNE implements ModelMetric {
     const es = tsne(codes.style.subarray(0, ns * codes.ds), ns, codes.ds, ctx.rng, { ...opts, perplexity: Math.min(this.p.perplexity, ns - 1) });
     const draw = (e: Float64Array, labels: Int32Array, n: number, atoms: number) => scatterPng(Array.from({ length: n + atoms }, (_, i): ScatterPoint => (
       i < n ? { x: e[2 * i], y: e[2 * i + 1], cls: labels[i] } : { x: e[2 * i], y: e[2 * i + 1], cls: -1, size: 8 })));
-    ctx.logArtifact('tsne/zc_content.png', draw(ec.embedding, codes.contentLabels, nc, nAtoms));
-    ctx.logArtifact('tsne/zc_style.png', draw(ec.embedding, codes.styleLabels, nc, nAtoms));
-    ctx.logArtifact('tsne/zs_style.png', draw(es.embedding, codes.styleLabels, ns, 0));
-    ctx.logArtifact('tsne/zs_content.png', draw(es.embedding, codes.contentLabels, ns, 0));
+    this.tracker.logArtifact('tsne/zc_content.png', draw(ec.embedding, codes.contentLabels, nc, nAtoms));
+    this.tracker.logArtifact('tsne/zc_style.png', draw(ec.embedding, codes.styleLabels, nc, nAtoms));
+    this.tracker.logArtifact('tsne/zs_style.png', draw(es.embedding, codes.styleLabels, ns, 0));
+    this.tracker.logArtifact('tsne/zs_content.png', draw(es.embedding, codes.contentLabels, ns, 0));
     const p5 = (e: Float64Array, labels: Int32Array, n: number) => precisionRecallAtK(Float32Array.from(e.subarray(0, 2 * n)), 2, labels.subarray(0, n), [5], 'v2026').precision[0];
     return {
       kl_content: ec.kl[ec.kl.length - 1], kl_style: es.kl[es.kl.length - 1],
@@ -66,5 +67,5 @@ export const contentStyleTsneSpec = defineComponent<ContentStyleTsneParams, Cont
       iterations: { type: 'integer', minimum: 1, default: 1000 },
     },
   },
-  create: (p) => new ContentStyleTSNE(p),
+  create: (p, ctx) => new ContentStyleTSNE(p, ctx.resolve(TRACKER)),
 });

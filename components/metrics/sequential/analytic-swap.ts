@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../../framework/registry/types.ts';
-import type { MetricScores, ModelMetric, ModelMetricContext } from '../../../framework/contracts/index.ts';
+import { TRACKER, type MetricScores, type ModelMetric, type ModelMetricContext, type RunTracker } from '../../../framework/contracts/index.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
 import type { Rng } from '../../../framework/util/rng.ts';
 import { column, seriesGridPng, seriesPoints } from '../../../framework/util/series-grid.ts';
@@ -49,7 +49,8 @@ function partners(a: Int32Array, stat: ArrayLike<number> | null, size: number, r
  * amplitude envelope on the channel axis, and there also A's and the swap's channel profile at step 0.
  */
 export class AnalyticSwap implements ModelMetric {
-  constructor(readonly p: AnalyticSwapParams) {}
+  /** `tracker`: the run its pictures and tables are written into. */
+  constructor(readonly p: AnalyticSwapParams, private readonly tracker: RunTracker) {}
 
   async evaluate(ctx: ModelMetricContext): Promise<MetricScores> {
     const model = requireStaticDynamic(ctx, 'analytic_swap');
@@ -114,7 +115,7 @@ export class AnalyticSwap implements ModelMetric {
     if (rows <= 0) return;
     const block = (x: ArrayLike<number>, i: number) => (x as Float32Array).subarray(i * T * C, (i + 1) * T * C);
     const ch0 = (x: ArrayLike<number>, i: number) => seriesPoints(column(block(x, i), T, C, 0));
-    ctx.logArtifact('analytic_swap.png', seriesGridPng(Array.from({ length: rows }, (_, i) => {
+    this.tracker.logArtifact('analytic_swap.png', seriesGridPng(Array.from({ length: rows }, (_, i) => {
       const first = [{ label: 'A', points: ch0(v.data, i) }, { label: 'recon A', points: ch0(v.recon, i) }, { label: 'swap', points: ch0(v.swapped, i) }];
       if (this.p.frequency_axis === 'time') return [first, [{ label: 'B', points: ch0(v.dataB, i) }, { label: 'swap', points: ch0(v.swapped, i) }]];
       const envelope = [{ label: 'B amplitude', points: seriesPoints(read(v.dataB, i).amplitude) }, { label: 'swap amplitude', points: seriesPoints(read(v.swapped, i).amplitude) }];
@@ -143,5 +144,5 @@ export const analyticSwapSpec = defineComponent<AnalyticSwapParams, AnalyticSwap
       pictures: { type: 'integer', minimum: 0, default: 4 },
     },
   },
-  create: (p) => new AnalyticSwap(p),
+  create: (p, ctx) => new AnalyticSwap(p, ctx.resolve(TRACKER)),
 });

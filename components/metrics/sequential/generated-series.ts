@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../../framework/registry/types.ts';
-import type { MetricScores, ModelMetric, ModelMetricContext } from '../../../framework/contracts/index.ts';
+import { TRACKER, type MetricScores, type ModelMetric, type ModelMetricContext, type RunTracker } from '../../../framework/contracts/index.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
 import type { Rng } from '../../../framework/util/rng.ts';
 import { column, seriesGridPng, seriesPoints } from '../../../framework/util/series-grid.ts';
@@ -54,7 +54,8 @@ export function histogramTv(a: ArrayLike<number>, b: ArrayLike<number>, k: numbe
  * distribution, 1 disjoint).
  */
 export class GeneratedSeries implements ModelMetric {
-  constructor(readonly p: GeneratedSeriesParams) {}
+  /** `tracker`: the run its pictures are written into. */
+  constructor(readonly p: GeneratedSeriesParams, private readonly tracker: RunTracker) {}
 
   async evaluate(ctx: ModelMetricContext): Promise<MetricScores> {
     const m = ctx.model;
@@ -82,7 +83,7 @@ export class GeneratedSeries implements ModelMetric {
     const rows = Math.min(this.p.pictures, n);
     if (rows > 0) {
       const ch0 = (v: ArrayLike<number>, i: number) => seriesPoints(column((v as Float32Array).subarray(i * T * C, (i + 1) * T * C), T, C, 0));
-      ctx.logArtifact('generated_series.png', seriesGridPng(Array.from({ length: rows }, (_, i) => [[{ label: 'generated', points: ch0(g, i) }], [{ label: 'data', points: ch0(d, i) }]])));
+      this.tracker.logArtifact('generated_series.png', seriesGridPng(Array.from({ length: rows }, (_, i) => [[{ label: 'generated', points: ch0(g, i) }], [{ label: 'data', points: ch0(d, i) }]])));
     }
     return out;
   }
@@ -112,5 +113,5 @@ export const generatedSeriesSpec = defineComponent<GeneratedSeriesParams, Genera
       pictures: { type: 'integer', minimum: 0, default: 4 },
     },
   },
-  create: (p) => new GeneratedSeries(p),
+  create: (p, ctx) => new GeneratedSeries(p, ctx.resolve(TRACKER)),
 });

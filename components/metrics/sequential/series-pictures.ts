@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../../framework/registry/types.ts';
-import type { MetricScores, ModelMetric, ModelMetricContext } from '../../../framework/contracts/index.ts';
+import { TRACKER, type MetricScores, type ModelMetric, type ModelMetricContext, type RunTracker } from '../../../framework/contracts/index.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
 import { column, seriesGridPng, seriesPoints } from '../../../framework/util/series-grid.ts';
 import type { Series } from '../../../framework/util/plot.ts';
@@ -33,7 +33,8 @@ export interface SeriesPicturesParams {
  * hides the input's missing steps. The scores are only the counts drawn: this metric is for eyes.
  */
 export class SeriesPictures implements ModelMetric {
-  constructor(readonly p: SeriesPicturesParams) {}
+  /** `tracker`: the run its pictures and tables are written into. */
+  constructor(readonly p: SeriesPicturesParams, private readonly tracker: RunTracker) {}
 
   async evaluate(ctx: ModelMetricContext): Promise<MetricScores> {
     const model = requireStaticDynamic(ctx, 'series_pictures');
@@ -57,9 +58,9 @@ export class SeriesPictures implements ModelMetric {
       points: seriesPoints(column((v as Float32Array).subarray(i * W, (i + 1) * W), T, F, f), masked && mask ? column(mask.subarray(i * W, (i + 1) * W), T, F, f) : undefined),
     });
     const panels = (fn: (f: number) => Series[]) => this.p.features.map(fn);
-    ctx.logArtifact('series_recon.png', seriesGridPng(Array.from({ length: n }, (_, i) =>
+    this.tracker.logArtifact('series_recon.png', seriesGridPng(Array.from({ length: n }, (_, i) =>
       panels((f) => [line('input', x, i, f, true), line('recon', recon, i, f, false)]))));
-    ctx.logArtifact('series_swap.png', seriesGridPng(Array.from({ length: n }, (_, i) =>
+    this.tracker.logArtifact('series_swap.png', seriesGridPng(Array.from({ length: n }, (_, i) =>
       panels((f) => [line('A', x, i, f, true), line('B', x, n + i, f, true), line('swap (s_A, d_B)', swap, i, f, false)]))));
     return { pictured: n };
   }
@@ -78,5 +79,5 @@ export const seriesPicturesSpec = defineComponent<SeriesPicturesParams, SeriesPi
       inverted: { type: 'boolean', default: false },
     },
   },
-  create: (p) => new SeriesPictures(p),
+  create: (p, ctx) => new SeriesPictures(p, ctx.resolve(TRACKER)),
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineComponent } from '../../../framework/registry/types.ts';
-import type { MetricScores, ModelMetric, ModelMetricContext } from '../../../framework/contracts/index.ts';
+import { TRACKER, type MetricScores, type ModelMetric, type ModelMetricContext, type RunTracker } from '../../../framework/contracts/index.ts';
 import type { Outputs } from '../../../framework/contracts/index.ts';
 import { pictureGridPng } from '../../../framework/util/png.ts';
 import { canReconstruct, isStaticDynamicModel, type StaticDynamicModel } from '../../models/sequential/types.ts';
@@ -68,7 +68,8 @@ function accuracy(probs: Float32Array, c: number, labels: Int32Array): number {
  * Also logs swap/traversal grids under `eval/swap/` for image data.
  */
 export class SwapAccuracy implements ModelMetric {
-  constructor(readonly p: SwapAccuracyParams) {}
+  /** `tracker`: the run its pictures are written into. */
+  constructor(readonly p: SwapAccuracyParams, private readonly tracker: RunTracker) {}
 
   async evaluate(ctx: ModelMetricContext): Promise<MetricScores> {
     const judge = loadJudge(this.p.judge);
@@ -159,7 +160,7 @@ export class SwapAccuracy implements ModelMetric {
 
   private logGrids(model: StaticDynamicModel, x: tf.Tensor, ctx: ModelMetricContext): void {
     const images = swapAndTraversalImages(model, tf.slice(x, [0], [Math.min(6, x.shape[0])]), ctx.rng);
-    for (const [name, t] of Object.entries(images)) ctx.logArtifact(`eval/swap/${name}.png`, pictureGridPng(t.shape, t.dataSync() as Float32Array, 8));
+    for (const [name, t] of Object.entries(images)) this.tracker.logArtifact(`eval/swap/${name}.png`, pictureGridPng(t.shape, t.dataSync() as Float32Array, 8));
     tf.dispose(Object.values(images));
   }
 }
@@ -202,5 +203,5 @@ export const swapAccuracySpec = defineComponent<SwapAccuracyParams, SwapAccuracy
       n_samples: { type: 'integer', minimum: 2, default: 1024 },
     },
   },
-  create: (p) => new SwapAccuracy(p),
+  create: (p, ctx) => new SwapAccuracy(p, ctx.resolve(TRACKER)),
 });

@@ -3,7 +3,9 @@ import type { ParsedArgs } from '../args.ts';
 import { flag } from '../args.ts';
 import type { ComponentRegistry } from '../../registry/registry.ts';
 import { composeConfig } from '../../config/compose.ts';
-import { openTracker, localStoreDir } from '../../tracking/open.ts';
+import { openTracker } from '../../tracking/open.ts';
+import { runScope } from '../../registry/scope.ts';
+import { trackedRunServices } from '../../run/services.ts';
 import { selectBackend } from '../../backends/select.ts';
 import { buildParts, sections } from '../../trainer/parts.ts';
 import { loadRunWeights } from '../../run/weights.ts';
@@ -23,8 +25,10 @@ export async function evalCommand(args: ParsedArgs, registry: ComponentRegistry)
   if (!dir) throw new UntangleError('run-not-found', `no run '${runId}' in ${tracker.uri}`, {});
   const composed = composeConfig({ baseFiles: [join(dir, RESOLVED_CONFIG_REL)], overrides: args.overrides, registry, resolvers: defaultResolvers(process.cwd()) });
   const s = sections(composed.config);
-  await selectBackend(s.runtime.backend, { threads: s.runtime.threads, device: s.runtime.device, deterministic: s.runtime.deterministic, log: (l) => process.stderr.write(`${l}\n`) });
-  const parts = buildParts(composed.config, registry, registry.runScope(), { withEval: true, withTraining: false });
+  const backend = await selectBackend(s.runtime.backend, { threads: s.runtime.threads, device: s.runtime.device, deterministic: s.runtime.deterministic, log: (l) => process.stderr.write(`${l}\n`) });
+  // The metrics write into the run they evaluate: its tracker is the one in their scope.
+  const run = tracker.openRun(runId);
+  const parts = buildParts(composed.config, registry, runScope(trackedRunServices(run, backend, process.cwd())), { withEval: true, withTraining: false });
   const ckpt = loadRunWeights(parts, dir);
   const wanted = flag(args, 'metrics')?.split(',').map((m) => m.trim()).filter(Boolean);
   const metrics = wanted ? Object.fromEntries(wanted.map((m) => {
@@ -32,10 +36,9 @@ export async function evalCommand(args: ParsedArgs, registry: ComponentRegistry)
     return [m, parts.metrics[m]];
   })) : parts.metrics;
   if (!Object.keys(metrics).length) throw new UntangleError('no-metrics', `run ${runId} configures no metrics`, {}, 'add eval.metrics to the config, e.g. +eval.metrics.mig={target: untangle.metrics.MIG}');
-  const run = tracker.openRun(runId);
   const scores = await evaluateMetrics({
     metrics, model: parts.model, dataset: parts.evalDataset ?? parts.dataset, batchSize: s.eval.batch_size, rootSeed: deriveSeed(s.seed, 'eval'),
-    storeDir: localStoreDir(s.tracking.uri, process.cwd()), logArtifact: (rel, d) => run.logArtifact(rel, d), log: (l) => process.stderr.write(`${l}\n`),
+    log: (l) => process.stderr.write(`${l}\n`),
   });
   logScores(run, scores, ckpt.state.step);
   await run.flush();

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineComponent } from '../../../../framework/registry/types.ts';
 import { GridSequenceDataset } from '../grid-sequence-dataset.ts';
+import { runCacheDir } from '../../cache-dir.ts';
 import { speakerProfile, synthesizeUtterance, VOWELS } from './formant-synth.ts';
 import { LogMel, SPEECH_MEL, frameCount } from './mel.ts';
 import { decodeWav, encodeWav } from './wav.ts';
@@ -122,5 +123,5 @@ export const audioSynthSpec = defineComponent<AudioSynthParams, AudioSynth>({
       seed: { type: 'integer', minimum: 0, default: 0 },
     },
   },
-  create: (p) => new AudioSynth(p),
+  create: (p, ctx) => new AudioSynth({ ...p, cache_dir: runCacheDir(p.cache_dir, ctx) ?? null }),
 });
