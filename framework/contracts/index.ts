@@ -15,4 +15,4 @@ export type { EpsFn, DiffusionSchedule, Sampler } from './sampler.ts';
 export { isSampler } from './sampler.ts';
 export type { SigmaDenoiser, SigmaSampler } from './sigma-sampler.ts';
 export type { RunTracker, BackendInfo, DatasetCache } from './services.ts';
-export { TRACKER, BACKEND, DATASET_CACHE } from '../registry/tokens.ts';
+export { TRACKER, BACKEND, DATASET_CACHE } from './tokens.ts';

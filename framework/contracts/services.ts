@@ -1,6 +1,6 @@
 /**
  * Run-scoped services a component may ask its construction context for (`ctx.resolve(TOKEN)`,
- * tokens in framework/registry/tokens.ts). Each is registered by the command that builds the
+ * tokens in tokens.ts). Each is registered by the command that builds the
  * components (a run, `untangle eval`, an audit) in that command's own child container, so two runs
  * in one process never share one, and a command that has no such service (e.g. `untangle score`
  * has no tracked run) says so by name instead of handing out a stand-in.

@@ -3,7 +3,7 @@ import type { BuildContext, ComponentNode, ComponentSpec } from './types.ts';
 import { isComponentNode, sourceNote } from './types.ts';
 import type { ComponentRegistry } from './registry.ts';
 import { propertiesOf, slotOf, isSchema } from './schema-walk.ts';
-import { tokenName } from './tokens.ts';
+import { tokenName } from '../contracts/tokens.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { UntangleError } from '../util/errors.ts';
 import { isMap, type ConfigValue } from '../config/tree.ts';

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import { BACKEND, DATASET_CACHE, TRACKER, type RunServices } from './tokens.ts';
+import { BACKEND, DATASET_CACHE, TRACKER, type RunServices } from '../contracts/tokens.ts';
 
 /**
  * One child container per run (and per `untangle eval` or audit): the services that command has,

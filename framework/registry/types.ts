@@ -25,7 +25,7 @@ export interface BuildContext {
   /** Seed derived from the run's root seed and `path` (see framework/util/rng.ts deriveSeed). */
   readonly seed: number;
   /**
-   * A run-scoped service (tokens in tokens.ts: TRACKER, BACKEND, DATASET_CACHE) from the run's own
+   * A run-scoped service (tokens in framework/contracts/tokens.ts: TRACKER, BACKEND, DATASET_CACHE) from the run's own
    * container. Throws an UntangleError naming the token and this component when the command
    * building it has no such service (e.g. TRACKER under `untangle score`).
    */

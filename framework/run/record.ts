@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import type { ComposedConfig } from '../config/compose.ts';
 import type { DependencyContainer } from 'tsyringe';
-import { BACKEND } from '../registry/tokens.ts';
+import { BACKEND } from '../contracts/tokens.ts';
 import { fingerprint, fingerprintTags } from '../audit/fingerprint.ts';
 import { flattenParams } from '../tracking/params.ts';
 import { PARAM_ARTIFACT_TAG_PREFIX } from '../tracking/rest/oversized.ts';

@@ -1,5 +1,5 @@
 import type { BackendInfo, RunTracker } from '../contracts/services.ts';
-import type { RunServices } from '../registry/tokens.ts';
+import type { RunServices } from '../contracts/tokens.ts';
 import type { RunWriter } from '../tracking/types.ts';
 import { datasetCache } from '../io/dataset-cache.ts';
 

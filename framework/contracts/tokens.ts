@@ -1,8 +1,8 @@
 import type { InjectionToken } from 'tsyringe';
-import type { BackendInfo, DatasetCache, RunTracker } from '../contracts/services.ts';
+import type { BackendInfo, DatasetCache, RunTracker } from './services.ts';
 
 /**
- * The tokens of the run-scoped services (framework/contracts/services.ts). Strings, so a missing
+ * The tokens of the run-scoped services (services.ts). Strings, so a missing
  * service's error names it; typed, so `ctx.resolve(TRACKER)` is a RunTracker without a cast.
  */
 export const TRACKER: InjectionToken<RunTracker> = 'untangle.TRACKER';
