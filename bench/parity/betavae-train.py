@@ -92,7 +92,8 @@ def train(up, upstream, data_dir, seed, steps, out):
 
 def score(up, data_dir, ckpt, out):
     w = load_file(ckpt)
-    w = {k[len("model."):]: v for k, v in w.items() if k.startswith("model.")} or w
+    # untangle checkpoints keep the model's weights under "model/" (beside optimiser state).
+    w = {k[len("model/"):]: v for k, v in w.items() if k.startswith("model/")} or w
     net = up.BetaVAE_H(z_dim=10, nc=1)
     enc = {k: v for k, v in S.state_dict_from(w).items() if k.startswith("encoder.")}
     net.load_state_dict(enc, strict=False)      # MIG reads the encoder only, which maps exactly

@@ -170,7 +170,8 @@ def train(up, upstream, data, seed, out):
 def score(up, data, ckpt, out):
     reader = ColourReader(data)
     w = load_file(ckpt)
-    w = {k[len("model."):]: v for k, v in w.items() if k.startswith("model.")} or w
+    # untangle checkpoints keep the model's weights under "model/" (beside optimiser state).
+    w = {k[len("model/"):]: v for k, v in w.items() if k.startswith("model/")} or w
     res = {"side": "untangle", "checkpoint": ckpt, "trained": probe(twin_from(up, w), data, reader), "reader_real_acc": reader.real_acc}
     json.dump(res, open(out, "w"), indent=2)
     print(json.dumps(res))
