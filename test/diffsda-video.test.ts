@@ -133,7 +133,7 @@ describe('DiffSDA video parts', () => {
       return Object.values(grads).reduce((a, g) => a + tf.sum(tf.square(g)).dataSync()[0], 0);
     };
     expect(gradNorm()).toBe(0);
-    const out = m.denoiser.unet.decoder.namedTrainableVariables();
+    const out = (m.denoiser as CondUNet).unet.decoder.namedTrainableVariables();
     for (const [name, v] of out) if (name.startsWith('conv_out')) v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', 8));
     expect(gradNorm()).toBeGreaterThan(1e-8);
   });
@@ -177,5 +177,14 @@ describe('Sprites size', () => {
     const diff = tf.max(tf.abs(tf.sub(pooled, tf.reshape(s.x, [2, 32, 32, 3])))).dataSync()[0];
     expect(diff).toBeLessThan(1e-6);
     expect(Array.from(s.static.dataSync())).toEqual(Array.from(b.static.dataSync()));
+  });
+});
+
+describe('FaceSwapHook', () => {
+  it('names the missing user file in its error, and says evaluation is not implemented when files exist', async () => {
+    const { FaceSwapHook } = await import('../components/metrics/sequential/face-swap-hook.ts');
+    const ctx = {} as Parameters<InstanceType<typeof FaceSwapHook>['evaluate']>[0];
+    await expect(new FaceSwapHook({ landmark_model: '/nonexistent/fan.pth', identity_model: 'package.json' }).evaluate(ctx)).rejects.toThrow(/landmark_model names \/nonexistent\/fan.pth/);
+    await expect(new FaceSwapHook({ landmark_model: 'package.json', identity_model: 'package.json' }).evaluate(ctx)).rejects.toThrow(/not implemented/);
   });
 });
