@@ -61,6 +61,23 @@ describe('CSAE', () => {
     }
   });
 
+  it('setCodebookFrozen (few-shot OOD): frozen codes stay put and leave trainableVariables; thawing restores both', () => {
+    const x = tf.randomUniform([2, 3, 16, 8, 3], -1, 1, 'float32', 9);
+    const m = new CSAE(P, new Rng(4));
+    const all = m.trainableVariables().length;
+    m.setCodebookFrozen(true);
+    expect(m.trainableVariables().length).toBe(all);  // EMA codebook: never trainable by gradients
+    expect([...m.namedTrainableVariables().keys()].some((k) => k.startsWith('quantize.'))).toBe(false);
+    const before = m.codebook().dataSync().slice();
+    m.forward({ x }, ctx);
+    m.afterStep();
+    expect(Array.from(m.codebook().dataSync())).toEqual(Array.from(before));
+    m.setCodebookFrozen(false);
+    m.forward({ x }, ctx);
+    m.afterStep();
+    expect(Array.from(m.codebook().dataSync()).some((v, i) => Math.abs(v - before[i]) > 1e-7)).toBe(true);
+  });
+
   it('a training step of CSAE + V3 loss has finite gradients for every variable', () => {
     const m = new CSAE(P, new Rng(6));
     const loss = new V3Loss({ weights: { recon_loss: 1, content_loss: 1, style_loss: 1, sample_loss: 1, fragment_loss: 1, commit_loss: 0.1 }, relativity: 15, supersample_content: false, widen_style: 0 });

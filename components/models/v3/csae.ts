@@ -76,7 +76,7 @@ export class CSAE extends Module implements Model {
     this.quantize = this.child('quantize', new VectorQuantizer(p.n_atoms, p.d_emb_c, rng, true, p.vq_ema_decay, 1e-5, {
       init: 'kmeans', restartDead: p.threshold_ema_dead_code > 0, deadThreshold: Math.max(p.threshold_ema_dead_code, 1e-9),
     }));
-    this.quantize.codebookFrozen = p.freeze_codebook;
+    this.setCodebookFrozen(p.freeze_codebook);
     this.decC = this.child('dec_c', new Linear(p.d_emb_c, p.d_emb_c, rng));
     this.decS = this.child('dec_s', new Linear(p.d_emb_s, p.d_emb_s, rng));
     this.decFc = this.child('dec_fc', new Linear(p.d_emb_c + p.d_emb_s, flat, rng));
@@ -169,6 +169,17 @@ export class CSAE extends Module implements Model {
 
   codebook(): tf.Tensor2D {
     return tf.clone(this.quantize.embedding) as tf.Tensor2D;
+  }
+
+  /**
+   * Few-shot OOD adaptation (the upstream freezes the codebook and fine-tunes the rest): no EMA
+   * update, k-means init or dead-code restart, and the codebook's variables out of
+   * `trainableVariables()` (with EMA they never were; without it the embedding would be).
+   */
+  setCodebookFrozen(frozen: boolean): void {
+    this.quantize.codebookFrozen = frozen;
+    if (frozen) this.quantize.freeze();
+    else this.quantize.unfreeze();
   }
 }
 
