@@ -29,6 +29,14 @@ export interface CSAEParams {
   strides: 'both' | 'frequency';
   stages: number;
   kernel: number;
+  /**
+   * What the decoder sees of style: each fragment's own code (`fragment`, the upstream), or the
+   * mean over the sample's fragments (`sample_mean`), so that fragment-specific content cannot
+   * reach the reconstruction through the style branch (the "style bypass" a third-party
+   * replication diagnosed, XuanjieLiu/variance-versus-invariance, 2026-09-10 analysis). The
+   * V3 loss and the metrics still see every fragment's own style code.
+   */
+  decoder_style: 'fragment' | 'sample_mean';
 }
 
 /**
@@ -129,7 +137,7 @@ export class CSAE extends Module implements Model {
     const [b, n] = this.checkInput(x);
     const { c, s } = this.encode(x);
     const q = this.quantize.forward(c);
-    const recon = this.decode(q.zq as tf.Tensor2D, s, b);
+    const recon = this.decode(q.zq as tf.Tensor2D, this.p.decoder_style === 'sample_mean' ? sampleMean(s, b, n) : s, b);
     const dead = this.quantize.deadCodes();
     const out: Outputs = {
       recon,
@@ -183,6 +191,12 @@ export class CSAE extends Module implements Model {
   }
 }
 
+/** `[B·n, d]` → each row replaced by the mean of its sample's n rows. */
+function sampleMean(s: tf.Tensor2D, b: number, n: number): tf.Tensor2D {
+  const d = s.shape[1];
+  return tf.reshape(tf.tile(tf.mean(tf.reshape(s, [b, n, d]), 1, true), [1, n, 1]), [b * n, d]) as tf.Tensor2D;
+}
+
 export const csaeSpec = defineComponent<CSAEParams, CSAE>({
   target: 'untangle.models.CSAE',
   kind: 'model',
@@ -205,6 +219,7 @@ export const csaeSpec = defineComponent<CSAEParams, CSAE>({
       strides: { enum: ['both', 'frequency'], default: 'both' },
       stages: { type: 'integer', minimum: 1, default: 4 },
       kernel: { type: 'integer', minimum: 1, default: 5 },
+      decoder_style: { enum: ['fragment', 'sample_mean'], default: 'fragment', description: "the decoder's style input: each fragment's code (upstream) or the sample's mean code" },
     },
   },
   create: (p, ctx) => new CSAE(p, new Rng(ctx.seed)),
