@@ -44,9 +44,12 @@ function runArm(arm: Arm): Promise<{ dir: string; wallS: number }> {
   console.error(`\n$ node ${argv.join(' ')}`);
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('node', argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    // The CLI prints the run line (`run ID (name) → file:DIR`) on stderr, the scores on stdout.
+    const child = spawn('node', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d; process.stderr.write(d); });
+    const tee = (d: Buffer) => { out += d; process.stderr.write(d); };
+    child.stdout.on('data', tee);
+    child.stderr.on('data', tee);
     child.on('close', (code) => {
       const m = /→ file:(\S+)/.exec(out);
       if (code !== 0 || !m) reject(new Error(`${arm}: untangle run exited ${code}`));
