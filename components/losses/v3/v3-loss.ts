@@ -51,7 +51,7 @@ export function v3Statistics(content: tf.Tensor3D, contentQ: tf.Tensor3D, style:
     const half = (f: (z: tf.Tensor3D) => tf.Scalar) => tf.mul(0.5, tf.add(f(content), f(contentQ))) as tf.Scalar;
     const contentSamp = p.supersample_content ? (z: tf.Tensor3D) => sampleVariability(supersample(z)) : sampleVariability;
     const s = p.widen_style > 1 ? widenStyle(style, p.widen_style) : style;
-    const st: V3Statistics = {
+    const st: Record<string, tf.Scalar> = {
       content_frag: half(fragmentVariability),
       content_samp: half(contentSamp),
       style_frag: fragmentVariability(s),
@@ -59,7 +59,7 @@ export function v3Statistics(content: tf.Tensor3D, contentQ: tf.Tensor3D, style:
     };
     if (p.supersample_content) st.style_samp_super = sampleVariability(supersample(s));
     return st;
-  });
+  }) as unknown as V3Statistics;
 }
 
 /** relu(r − num/(den + ε))/r. */
