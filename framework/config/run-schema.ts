@@ -1,11 +1,12 @@
 import type { JsonSchema } from '../registry/types.ts';
+import type { FromSchema } from './schema-type.ts';
 
 /**
  * The top level of every run config. Component slots (`x-kind`) are checked against the named
  * component's own schema; everything else is the framework's. LDM's defaults where it has them
  * (seed 23).
  */
-export const RUN_SCHEMA: JsonSchema = {
+export const RUN_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['model', 'loss', 'data'],
@@ -70,6 +71,15 @@ export const RUN_SCHEMA: JsonSchema = {
       properties: {
         backend: { enum: ['auto', 'tensorflow', 'libtorch', 'wasm', 'cpu'], default: 'auto' },
         threads: { type: 'integer', minimum: 1, default: 1 },
+        // No defaults below, so configs that do not name them resolve (and hash) as before.
+        device: {
+          type: 'string', pattern: '^(auto|cpu|cuda|cuda:[0-9]+)$',
+          description: 'where tensors live: cpu | cuda | cuda:N | auto (unset = auto: the first GPU when a CUDA libtorch and a GPU are present, else cpu); cuda needs the libtorch backend',
+        },
+        deterministic: {
+          type: 'boolean',
+          description: 'libtorch: deterministic algorithms (ATen, cuDNN, a fixed cuBLAS workspace); ops with no deterministic CUDA kernel then fail instead of using atomics',
+        },
       },
     },
     tracking: {
@@ -83,4 +93,7 @@ export const RUN_SCHEMA: JsonSchema = {
       },
     },
   },
-};
+} as const satisfies JsonSchema;
+
+/** The typed view of a validated run config, derived from RUN_SCHEMA (defaults filled in). */
+export type RunSections = FromSchema<typeof RUN_SCHEMA>;
