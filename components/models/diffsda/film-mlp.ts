@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, Module } from '../../nn/index.ts';
+import { Linear, Module, silu } from '../../nn/index.ts';
 import { normal } from '../../nn/init.ts';
 import type { Rng } from '../../../framework/util/rng.ts';
 import { ReinjectedMlp } from './ts-encoder.ts';
@@ -24,8 +24,7 @@ export class FourierEmbedding extends Module {
     const arg = tf.mul(tf.matMul(tf.reshape(cNoise, [-1, 1]), this.freqs), 2 * Math.PI);
     const e = tf.concat([tf.cos(arg), tf.sin(arg)], 1);
     const h = this.l1.forward(e);
-    const g = this.l2.forward(tf.mul(h, tf.sigmoid(h)));
-    return tf.mul(g, tf.sigmoid(g));
+    return silu(this.l2.forward(silu(h)));
   }
 }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bidirectional, Dropout, LayerNorm, Linear, Module, TanhRNN } from '../../nn/index.ts';
+import { Bidirectional, Dropout, LayerNorm, Linear, Module, TanhRNN, silu } from '../../nn/index.ts';
 import type { Rng } from '../../../framework/util/rng.ts';
 
 /**
@@ -28,7 +28,7 @@ export class ReinjectedMlp extends Module {
       let z = lin.forward(i === 0 ? h : tf.concat([h, x], -1));
       if (modulate) z = modulate(z, i);
       const n = this.norms[i].forward(z);
-      h = this.drop.forward(tf.mul(n, tf.sigmoid(n)), rng);
+      h = this.drop.forward(silu(n), rng);
     });
     return h;
   }
