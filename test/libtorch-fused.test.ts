@@ -12,7 +12,7 @@ import { groupNorm } from '../components/nn/fused/group-norm.ts';
 import { gruCell, lstmCell } from '../components/nn/fused/rnn-cells.ts';
 import { gruSequence, lstmSequence } from '../components/nn/fused/rnn-sequences.ts';
 import { silu } from '../components/nn/fused/silu.ts';
-import { LayerNorm } from '../components/nn/index.ts';
+import { BatchNorm, LayerNorm } from '../components/nn/index.ts';
 import { adamStep } from '../components/optim/adam-step.ts';
 import { available, Gen, mismatch, runOn } from './libtorch-harness.ts';
 
@@ -84,6 +84,25 @@ for (const shape of [[6, 10], [3, 5, 24]]) {
       const affine = tf.variableGrads(() => tf.sum(tf.mul(ln.forward(x), w)) as tf.Scalar, [ln.weight!, ln.bias!]);
       const res = [...out, affine.grads[ln.weight!.name], affine.grads[ln.bias!.name]];
       ln.dispose();
+      return res;
+    },
+  });
+}
+// BatchNorm in training runs as GroupNorm of the [1, N, C] view with one group per channel
+// (nn/layers/batch-norm.ts); its running statistics come from the kernel's mean and rstd.
+for (const shape of [[9, 6], [4, 5, 3, 8]]) {
+  const c = shape[shape.length - 1];
+  cases.push({
+    name: `BatchNorm [${shape}] (per-channel GroupNorm) and its running statistics`, kernel: FUSED.groupNorm, grads: true,
+    fn: (g) => {
+      const bn = new BatchNorm(c);
+      bn.weight?.assign(g.uniform([c], 0.5, 1.5));
+      bn.bias?.assign(g.randn([c], 0.3));
+      const x = g.randn(shape, 2), w = g.randn(shape);
+      const out = valueAndGrads(g, [tf.add(x, g.randn([c]))], (xx) => [bn.forward(xx)]);
+      const affine = tf.variableGrads(() => tf.sum(tf.mul(bn.forward(x), w)) as tf.Scalar, [bn.weight!, bn.bias!]);
+      const res = [...out, affine.grads[bn.weight!.name], affine.grads[bn.bias!.name], tf.clone(bn.runningMean), tf.clone(bn.runningVar)];
+      bn.dispose();
       return res;
     },
   });
