@@ -154,13 +154,17 @@ def v3_loss(x, out, weights, r):
 
 def main():
     timing.threads()
-    a = timing.args({'--config': dict(required=True, help='the resolved model, loss and optimizer params, batch')})
+    a = timing.args({'--config': dict(required=True, help='the resolved model, loss and optimizer params, batch'),
+                     '--layout': dict(default='nchw', choices=['nchw', 'nhwc'], help='nhwc: channels_last model and fragments (as untangle)')})
     c = json.loads(a.config)
     torch.manual_seed(0)
     p = c['model']
     model = CSAE(p)
     model.train()
     x = torch.rand(c['batch'], p['n_fragments'], p['in_channels'], p['fragment_len'], p['n_feature']) * 2 - 1
+    if a.layout == 'nhwc':
+        model = model.to(memory_format=torch.channels_last)
+        x = x.flatten(0, 1).contiguous(memory_format=torch.channels_last).reshape(x.shape)
     o, lp = c['optimizer'], c['loss']
     assert not lp['supersample_content'] and lp['widen_style'] <= 1, 'the twin has the plain V3 loss only (no adapted form)'
     opt = torch.optim.AdamW(model.parameters(), lr=o['lr'], weight_decay=o['weight_decay'], betas=tuple(o['betas']), eps=o['eps'])
@@ -175,7 +179,7 @@ def main():
         model.quantize.after_step()
         return loss.item()
 
-    timing.run(step, model, a, batch=c['batch'], gradClip=c['grad_clip'])
+    timing.run(step, model, a, batch=c['batch'], gradClip=c['grad_clip'], layout=a.layout)
 
 
 if __name__ == '__main__':
