@@ -7,6 +7,7 @@
  */
 import { scoreCodes } from '../framework/evaluator/score.ts';
 import { Rng } from '../framework/util/rng.ts';
+import { createRegistry } from '../registry.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: string): string => {
@@ -15,6 +16,7 @@ const arg = (name: string, def: string): string => {
 };
 const metrics = arg('metrics', 'mig,dci,sap,modularity,betavae,factorvae,unsupervised').split(',');
 const seed = Number(arg('seed', '0'));
+const registry = createRegistry();
 const sizes = [10, 10, 10, 8, 4, 15];
 const dim = 10;
 const grid = sizes.reduce((a, b) => a * b, 1);
@@ -39,7 +41,7 @@ const rows: string[] = [];
 for (const m of metrics) {
   const cpu0 = process.cpuUsage();
   const w0 = performance.now();
-  const r = await scoreCodes({ factorSizes: sizes, codes, dim, metrics: [m], seed });
+  const r = await scoreCodes({ registry, factorSizes: sizes, codes, dim, metrics: [m], seed });
   const wall = (performance.now() - w0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const scores = Object.entries(r[m]).map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(4)}`).join(' ');

@@ -4,5 +4,8 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// The composition root: the framework's CLI gets the components from registry.ts here, so that
+// framework/ itself never imports components/ (test/import-direction.test.ts).
 const { main } = await import('../framework/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const { createRegistry } = await import('../registry.ts');
+process.exitCode = await main(process.argv.slice(2), createRegistry);

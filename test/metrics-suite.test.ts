@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { METRIC_SHORT_NAMES, specs } from '../components/metrics/index.ts';
-import { resolveMetricParams } from '../components/metrics/params.ts';
-import type { Metric } from '../framework/contracts/index.ts';
-import type { BuildContext } from '../framework/registry/types.ts';
+import { specs } from '../components/metrics/index.ts';
+import { createRegistry } from '../registry.ts';
+import { buildMetrics } from '../framework/evaluator/score.ts';
+import { deriveSeed } from '../framework/util/rng.ts';
 import { readNpy, writeNpy } from '../framework/io/npy.ts';
 import { codesFromNpy, codesRepresentation, gridFactorSource, gridIndices, scoreCodes, scoreRepresentation } from '../framework/evaluator/score.ts';
 import { Rng } from '../framework/util/rng.ts';
 
+const registry = createRegistry();
 const SIZES = [4, 4, 3, 5];
 const GRID = SIZES.reduce((a, b) => a * b, 1);
 
@@ -55,7 +56,7 @@ describe('grid factor source and codes representation', () => {
   it('refuses non-finite codes with the offending row', async () => {
     const bad = Float32Array.from(identityCodes);
     bad[7 * 4 + 2] = NaN;
-    await expect(scoreCodes({ factorSizes: SIZES, codes: bad, dim: 4, metrics: ['mig'], seed: 0, overrides: { mig: { num_train: 5000 } } }))
+    await expect(scoreCodes({ registry, factorSizes: SIZES, codes: bad, dim: 4, metrics: ['mig'], seed: 0, overrides: { mig: { num_train: 5000 } } }))
       .rejects.toMatchObject({ code: 'metric.nonfinite_codes' });
   });
 
@@ -78,7 +79,7 @@ describe('grid factor source and codes representation', () => {
 
 describe('metrics on codes with known structure', () => {
   it('codes equal to the factors: MIG and DCI disentanglement/completeness near 1', async () => {
-    const r = await scoreCodes({ factorSizes: SIZES, codes: identityCodes, dim: 4, metrics: ['mig', 'dci'], seed: 0, overrides: { dci: FAST.dci } });
+    const r = await scoreCodes({ registry, factorSizes: SIZES, codes: identityCodes, dim: 4, metrics: ['mig', 'dci'], seed: 0, overrides: { dci: FAST.dci } });
     expect(r.mig.discrete_mig).toBeGreaterThan(0.9);
     expect(r.dci.disentanglement).toBeGreaterThan(0.9);
     expect(r.dci.completeness).toBeGreaterThan(0.9);
@@ -86,7 +87,7 @@ describe('metrics on codes with known structure', () => {
   });
 
   it('random codes: MIG near 0 and DCI disentanglement low', async () => {
-    const r = await scoreCodes({ factorSizes: SIZES, codes: randomCodes, dim: 4, metrics: ['mig', 'dci'], seed: 0, overrides: { dci: FAST.dci } });
+    const r = await scoreCodes({ registry, factorSizes: SIZES, codes: randomCodes, dim: 4, metrics: ['mig', 'dci'], seed: 0, overrides: { dci: FAST.dci } });
     expect(r.mig.discrete_mig).toBeLessThan(0.05);
     expect(r.dci.disentanglement).toBeLessThan(0.3);
   });
@@ -96,7 +97,7 @@ describe('metrics on codes with known structure', () => {
     // factor weighs ¼; factor 0's importance splits about evenly over its two copies (ties broken
     // by random feature order), giving completeness ≈ 1 − ¼ · ln 2 / ln 5.
     const copies = gridCodes(5, (f) => [f[0], f[0], f[1], f[2], f[3]]);
-    const r = await scoreCodes({ factorSizes: SIZES, codes: copies, dim: 5, metrics: ['dci'], seed: 0, overrides: { dci: FAST.dci } });
+    const r = await scoreCodes({ registry, factorSizes: SIZES, codes: copies, dim: 5, metrics: ['dci'], seed: 0, overrides: { dci: FAST.dci } });
     const expected = 1 - (0.25 * Math.LN2) / Math.log(5);
     expect(r.dci.completeness).toBeGreaterThan(expected - 0.01);
     expect(r.dci.completeness).toBeLessThan(expected + 0.02);
@@ -109,8 +110,8 @@ describe('metrics on codes with known structure', () => {
     for (let g = 0; g < GRID; g++) for (let c = 0; c < 4; c++) permuted[g * 4 + c] = identityCodes[g * 4 + perm[c]];
     const metrics = ['mig', 'sap', 'modularity', 'factorvae', 'unsupervised', 'betavae'];
     const opts = { factorSizes: SIZES, dim: 4, metrics, seed: 3, overrides: { sap: FAST.sap, modularity: FAST.modularity, factorvae: FAST.factorvae, betavae: FAST.betavae } };
-    const a = await scoreCodes({ ...opts, codes: identityCodes });
-    const b = await scoreCodes({ ...opts, codes: permuted });
+    const a = await scoreCodes({ registry, ...opts, codes: identityCodes });
+    const b = await scoreCodes({ registry, ...opts, codes: permuted });
     for (const m of metrics) {
       for (const k of Object.keys(a[m])) expect(b[m][k], `${m}.${k}`).toBeCloseTo(a[m][k], 6);
     }
@@ -119,7 +120,7 @@ describe('metrics on codes with known structure', () => {
   it('FactorVAE prunes collapsed dims (std < 0.05) and counts the active ones', async () => {
     // 4 informative codes, one constant code and one with std 0.01
     const codes = gridCodes(6, (f, rng) => [f[0], f[1], f[2], f[3], 1.5, 0.01 * rng.normal()]);
-    const r = await scoreCodes({ factorSizes: SIZES, codes, dim: 6, metrics: ['factorvae'], seed: 0, overrides: { factorvae: FAST.factorvae } });
+    const r = await scoreCodes({ registry, factorSizes: SIZES, codes, dim: 6, metrics: ['factorvae'], seed: 0, overrides: { factorvae: FAST.factorvae } });
     expect(r.factorvae.num_active_dims).toBe(4);
     // fixing factor k zeroes the variance of code k: every vote is right
     expect(r.factorvae.train_accuracy).toBe(1);
@@ -127,18 +128,18 @@ describe('metrics on codes with known structure', () => {
   });
 
   it('β-VAE score separates factors for disentangled codes and is near chance for random ones', async () => {
-    const good = await scoreCodes({ factorSizes: SIZES, codes: identityCodes, dim: 4, metrics: ['betavae'], seed: 0, overrides: { betavae: FAST.betavae } });
+    const good = await scoreCodes({ registry, factorSizes: SIZES, codes: identityCodes, dim: 4, metrics: ['betavae'], seed: 0, overrides: { betavae: FAST.betavae } });
     expect(good.betavae.train_accuracy).toBeGreaterThan(0.98);
     expect(good.betavae.eval_accuracy).toBeGreaterThan(0.98);
-    const bad = await scoreCodes({ factorSizes: SIZES, codes: randomCodes, dim: 4, metrics: ['betavae'], seed: 0, overrides: { betavae: FAST.betavae } });
+    const bad = await scoreCodes({ registry, factorSizes: SIZES, codes: randomCodes, dim: 4, metrics: ['betavae'], seed: 0, overrides: { betavae: FAST.betavae } });
     expect(bad.betavae.eval_accuracy).toBeLessThan(0.5);
   });
 
   it('SAP, modularity and explicitness rank disentangled above random codes', async () => {
     const metrics = ['sap', 'modularity'];
     const overrides = { sap: FAST.sap, modularity: FAST.modularity };
-    const good = await scoreCodes({ factorSizes: SIZES, codes: identityCodes, dim: 4, metrics, seed: 0, overrides });
-    const bad = await scoreCodes({ factorSizes: SIZES, codes: randomCodes, dim: 4, metrics, seed: 0, overrides });
+    const good = await scoreCodes({ registry, factorSizes: SIZES, codes: identityCodes, dim: 4, metrics, seed: 0, overrides });
+    const bad = await scoreCodes({ registry, factorSizes: SIZES, codes: randomCodes, dim: 4, metrics, seed: 0, overrides });
     expect(good.sap.SAP_score).toBeGreaterThan(0.3);
     expect(bad.sap.SAP_score).toBeLessThan(0.05);
     expect(good.modularity.modularity_score).toBeGreaterThan(0.95);
@@ -150,10 +151,10 @@ describe('metrics on codes with known structure', () => {
 describe('scoreCodes', () => {
   it('is deterministic per seed, and a metric’s numbers do not depend on the other metrics run', async () => {
     const base = { factorSizes: SIZES, codes: randomCodes, dim: 4, overrides: { sap: FAST.sap } };
-    const a = await scoreCodes({ ...base, metrics: ['mig', 'sap'], seed: 5 });
-    const b = await scoreCodes({ ...base, metrics: ['sap', 'mig'], seed: 5 });
-    const c = await scoreCodes({ ...base, metrics: ['mig'], seed: 5 });
-    const d = await scoreCodes({ ...base, metrics: ['mig'], seed: 6 });
+    const a = await scoreCodes({ registry, ...base, metrics: ['mig', 'sap'], seed: 5 });
+    const b = await scoreCodes({ registry, ...base, metrics: ['sap', 'mig'], seed: 5 });
+    const c = await scoreCodes({ registry, ...base, metrics: ['mig'], seed: 5 });
+    const d = await scoreCodes({ registry, ...base, metrics: ['mig'], seed: 6 });
     expect(b).toEqual(a);
     expect(c.mig).toEqual(a.mig);
     expect(d.mig.discrete_mig).not.toBe(a.mig.discrete_mig);
@@ -161,14 +162,14 @@ describe('scoreCodes', () => {
 
   it('rejects unknown metrics and invalid params with UntangleErrors', async () => {
     const base = { factorSizes: SIZES, codes: randomCodes, dim: 4, seed: 0 };
-    await expect(scoreCodes({ ...base, metrics: ['nope'] })).rejects.toMatchObject({ code: 'score.unknown_metric' });
-    await expect(scoreCodes({ ...base, metrics: ['mig'], overrides: { mig: { num_trian: 5 } } })).rejects.toMatchObject({ code: 'metric.bad_params' });
-    await expect(scoreCodes({ ...base, metrics: ['mig'], overrides: { mig: { num_train: 0 } } })).rejects.toMatchObject({ code: 'metric.bad_params' });
+    await expect(scoreCodes({ registry, ...base, metrics: ['nope'] })).rejects.toMatchObject({ code: 'score.unknown_metric' });
+    await expect(scoreCodes({ registry, ...base, metrics: ['mig'], overrides: { mig: { num_trian: 5 } } })).rejects.toMatchObject({ code: 'metric.bad_params' });
+    await expect(scoreCodes({ registry, ...base, metrics: ['mig'], overrides: { mig: { num_train: 0 } } })).rejects.toMatchObject({ code: 'metric.bad_params' });
   });
 
   it('specs carry disentanglement_lib defaults and targets', () => {
     const defaults = (name: string): Record<string, unknown> => {
-      const props = METRIC_SHORT_NAMES[name].spec.schema.properties as Record<string, { default: unknown }>;
+      const props = registry.resolveName('metric', name)?.schema.properties as Record<string, { default: unknown }>;
       return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, v.default]));
     };
     expect(defaults('betavae')).toEqual({ batch_size: 64, num_train: 10000, num_eval: 5000 });
@@ -178,7 +179,8 @@ describe('scoreCodes', () => {
     expect(defaults('sap')).toEqual({ num_train: 10000, num_test: 5000, batch_size: 16, continuous_factors: false });
     expect(defaults('modularity')).toEqual({ num_train: 10000, num_test: 5000, batch_size: 16, num_bins: 20 });
     expect(defaults('unsupervised')).toEqual({ num_train: 10000, batch_size: 16, num_bins: 20 });
-    expect(Object.values(METRIC_SHORT_NAMES).map((e) => e.spec.target).sort()).toEqual([
+    expect(registry.aliases('metric')).toEqual(['betavae', 'dci', 'factorvae', 'mig', 'modularity', 'sap', 'unsupervised']);
+    expect(['betavae', 'dci', 'factorvae', 'mig', 'modularity', 'sap', 'unsupervised'].map((a) => registry.resolveName('metric', a)?.target).sort()).toEqual([
       'untangle.metrics.BetaVAEScore', 'untangle.metrics.DCI', 'untangle.metrics.FactorVAEScore', 'untangle.metrics.MIG',
       'untangle.metrics.Modularity', 'untangle.metrics.SAP', 'untangle.metrics.Unsupervised',
     ]);
@@ -190,8 +192,8 @@ describe('wiring for the CLI and the registry', () => {
     const file = writeNpy(identityCodes, [GRID, 4]);
     const { codes, dim, rows } = codesFromNpy(readNpy(file));
     expect([rows, dim]).toEqual([GRID, 4]);
-    const fromFile = await scoreCodes({ factorSizes: SIZES, codes, dim, metrics: ['mig'], seed: 0 });
-    const inMemory = await scoreCodes({ factorSizes: SIZES, codes: identityCodes, dim: 4, metrics: ['mig'], seed: 0 });
+    const fromFile = await scoreCodes({ registry, factorSizes: SIZES, codes, dim, metrics: ['mig'], seed: 0 });
+    const inMemory = await scoreCodes({ registry, factorSizes: SIZES, codes: identityCodes, dim: 4, metrics: ['mig'], seed: 0 });
     expect(fromFile).toEqual(inMemory);
     const f64 = codesFromNpy(readNpy(writeNpy(Float64Array.from(identityCodes), [GRID, 4])));
     expect(Array.from(f64.codes)).toEqual(Array.from(identityCodes));
@@ -201,24 +203,28 @@ describe('wiring for the CLI and the registry', () => {
   it('scoreRepresentation takes any factor source and representation function (untangle eval)', async () => {
     const source = gridFactorSource(SIZES);
     const represent = codesRepresentation(identityCodes, 4, SIZES);
-    const a = await scoreRepresentation({ source, represent, metrics: ['mig'], seed: 2 });
-    const b = await scoreCodes({ factorSizes: SIZES, codes: identityCodes, dim: 4, metrics: ['mig'], seed: 2 });
+    const a = await scoreRepresentation({ registry, source, represent, metrics: ['mig'], seed: 2 });
+    const b = await scoreCodes({ registry, factorSizes: SIZES, codes: identityCodes, dim: 4, metrics: ['mig'], seed: 2 });
     expect(a).toEqual(b);
   });
 
-  it('exports one metric spec per target, each building a working metric from its defaults', async () => {
+  it('exports one metric spec per target, each built through the registry from its defaults', async () => {
     expect(specs.length).toBe(7);
-    const ctx = { path: 'metrics', seed: 0 } as unknown as BuildContext;
     for (const spec of specs) {
       expect(spec.kind).toBe('metric');
       expect(spec.schema.additionalProperties).toBe(false);
-      const params = resolveMetricParams<Record<string, unknown>>(spec.target, spec.schema, { num_train: 200 });
-      const metric = spec.create(params, ctx) as Metric;
-      expect(typeof metric.compute).toBe('function');
     }
-    const mig = specs.find((s) => s.target === 'untangle.metrics.MIG');
-    const metric = mig?.create(resolveMetricParams(mig.target, mig.schema, {}), ctx) as Metric;
-    const r = await metric.compute(gridFactorSource(SIZES), codesRepresentation(identityCodes, 4, SIZES), new Rng(0));
+    const { metrics } = buildMetrics({ registry, metrics: specs.map((s) => s.target), seed: 0, overrides: Object.fromEntries(specs.map((s) => [s.target, { num_train: 200 }])) });
+    for (const spec of specs) expect(typeof metrics[spec.target].compute).toBe('function');
+    const r = await buildMetrics({ registry, metrics: ['mig'], seed: 0 }).metrics.mig.compute(gridFactorSource(SIZES), codesRepresentation(identityCodes, 4, SIZES), new Rng(0));
     expect(Object.keys(r)).toEqual(['discrete_mig']);
+  });
+
+  it('gives each metric the seed the registry derives for its path, and the params a config would', () => {
+    const { metrics, seeds } = buildMetrics({ registry, metrics: ['mig', 'untangle.metrics.DCI'], seed: 7, overrides: { mig: { num_bins: 5 } } });
+    expect(seeds.mig).toBe(deriveSeed(7, 'metrics.mig'));
+    expect(seeds['untangle.metrics.DCI']).toBe(deriveSeed(7, 'metrics.untangle.metrics.DCI'));
+    // Defaults filled from the schema, the override kept (MIG stores its params as fields).
+    expect(metrics.mig).toMatchObject({ params: { num_bins: 5, num_train: 10000, batch_size: 16 } });
   });
 });

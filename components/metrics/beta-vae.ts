@@ -89,6 +89,7 @@ export class BetaVAEScore implements Metric {
 export const betaVaeSpec = defineComponent<BetaVaeParams, BetaVAEScore>({
   target: 'untangle.metrics.BetaVAEScore',
   kind: 'metric',
+  aliases: ['betavae'],
   description: 'β-VAE score: logistic regression on mean |Δcode| (disentanglement_lib beta_vae.py)',
   schema: betaVaeSchema,
   create: (params) => new BetaVAEScore(params),

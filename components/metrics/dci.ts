@@ -122,6 +122,7 @@ export class DCI implements Metric {
 export const dciSpec = defineComponent<DciParams, DCI>({
   target: 'untangle.metrics.DCI',
   kind: 'metric',
+  aliases: ['dci'],
   description: 'DCI disentanglement/completeness/informativeness with boosted trees (disentanglement_lib dci.py)',
   schema: dciSchema,
   create: (params) => new DCI(params),

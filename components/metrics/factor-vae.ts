@@ -136,6 +136,7 @@ export class FactorVAEScore implements Metric {
 export const factorVaeSpec = defineComponent<FactorVaeParams, FactorVAEScore>({
   target: 'untangle.metrics.FactorVAEScore',
   kind: 'metric',
+  aliases: ['factorvae'],
   description: 'FactorVAE score: majority vote on the least-varying normalised code (disentanglement_lib factor_vae.py)',
   schema: factorVaeSchema,
   create: (params) => new FactorVAEScore(params),

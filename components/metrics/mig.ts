@@ -66,6 +66,7 @@ export class MIG implements Metric {
 export const migSpec = defineComponent<MigParams, MIG>({
   target: 'untangle.metrics.MIG',
   kind: 'metric',
+  aliases: ['mig'],
   description: 'Mutual Information Gap (disentanglement_lib mig.py): discrete_mig',
   schema: migSchema,
   create: (params) => new MIG(params),

@@ -112,6 +112,7 @@ export class Modularity implements Metric {
 export const modularitySpec = defineComponent<ModularityParams, Modularity>({
   target: 'untangle.metrics.Modularity',
   kind: 'metric',
+  aliases: ['modularity'],
   description: 'Modularity and explicitness (disentanglement_lib modularity_explicitness.py)',
   schema: modularitySchema,
   create: (params) => new Modularity(params),

@@ -117,6 +117,7 @@ export class SAP implements Metric {
 export const sapSpec = defineComponent<SapParams, SAP>({
   target: 'untangle.metrics.SAP',
   kind: 'metric',
+  aliases: ['sap'],
   description: 'Separated Attribute Predictability (disentanglement_lib sap_score.py): SAP_score',
   schema: sapSchema,
   create: (params) => new SAP(params),

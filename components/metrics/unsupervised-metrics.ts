@@ -83,6 +83,7 @@ export class Unsupervised implements Metric {
 export const unsupervisedSpec = defineComponent<UnsupervisedParams, Unsupervised>({
   target: 'untangle.metrics.Unsupervised',
   kind: 'metric',
+  aliases: ['unsupervised'],
   description: 'Gaussian total/Wasserstein correlation and mean pairwise MI of codes (disentanglement_lib unsupervised_metrics.py)',
   schema: unsupervisedSchema,
   create: (params) => new Unsupervised(params),

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { enableProdMode } from '@tensorflow/tfjs-core';
 import { parseArgs, type ParsedArgs } from './args.ts';
-import { createRegistry } from '../../registry.ts';
 import { UntangleError } from '../util/errors.ts';
 import { ConfigError } from '../config/issues.ts';
 import { runCommand } from './commands/run.ts';
@@ -29,7 +28,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   sweep: { run: sweepCommand, help: SWEEP_HELP },
   audit: { run: auditCommand, help: AUDIT_HELP },
   diff: { run: (a) => diffCommand(a), help: DIFF_HELP },
-  score: { run: (a) => scoreCommand(a), help: 'score --factor-sizes 4,4,4,3,4,5 --codes codes.npy [--metrics mig,dci,sap,modularity,betavae,factorvae] [--seed 0] [--json] [dci.num_train=1000]' },
+  score: { run: scoreCommand, help: 'score --factor-sizes 4,4,4,3,4,5 --codes codes.npy [--metrics mig,dci,sap,modularity,betavae,factorvae] [--seed 0] [--json] [dci.num_train=1000]' },
 };
 
 export function registerCommand(name: string, run: Command, help: string): void {
@@ -42,7 +41,11 @@ function usage(): string {
 
 registerCommand('experiment', experimentCommand, 'experiment FILE.yaml [--force] [overrides for every stage]: run its stages in order, reusing finished ones');
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Runs one command. The registry is injected by the composition root (`bin/untangle.mjs` builds
+ * it from `registry.ts`), so the framework never imports a component.
+ */
+export async function main(argv: string[], createRegistry: () => ComponentRegistry): Promise<number> {
   // Production mode: no per-op debug checks, and no "install tfjs-node" banner (backend selection
   // already says which backend runs and why).
   enableProdMode();

@@ -1,11 +1,12 @@
 import type { JsonSchema } from '../registry/types.ts';
+import type { FromSchema } from './schema-type.ts';
 
 /**
  * The top level of every run config. Component slots (`x-kind`) are checked against the named
  * component's own schema; everything else is the framework's. LDM's defaults where it has them
  * (seed 23).
  */
-export const RUN_SCHEMA: JsonSchema = {
+export const RUN_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['model', 'loss', 'data'],
@@ -83,4 +84,7 @@ export const RUN_SCHEMA: JsonSchema = {
       },
     },
   },
-};
+} as const satisfies JsonSchema;
+
+/** The typed view of a validated run config, derived from RUN_SCHEMA (defaults filled in). */
+export type RunSections = FromSchema<typeof RUN_SCHEMA>;

@@ -1,8 +1,11 @@
-import { METRIC_SHORT_NAMES } from '../../components/metrics/index.ts';
-import type { FactorSource, RepresentationFn } from '../contracts/index.ts';
+import type { FactorSource, Metric, RepresentationFn } from '../contracts/index.ts';
 import type { NpyArray } from '../io/npy.ts';
+import type { ComponentRegistry } from '../registry/registry.ts';
+import type { ComponentNode } from '../registry/types.ts';
+import { buildSection } from '../registry/build.ts';
+import { ConfigError, formatIssue } from '../config/issues.ts';
 import { UntangleError } from '../util/errors.ts';
-import { deriveSeed, Rng } from '../util/rng.ts';
+import { Rng } from '../util/rng.ts';
 
 /**
  * The scoring core behind `untangle score` (and `untangle eval`): saved codes for every point of a
@@ -83,61 +86,77 @@ export function codesRepresentation(codes: Float32Array, dim: number, factorSize
   };
 }
 
-export interface ScoreCodesOptions {
+interface MetricChoice {
+  /** Where the metrics come from: names are metric aliases (`mig`) or full targets. */
+  registry: ComponentRegistry;
+  /** Metric names: a registered metric's alias (mig, dci, sap, modularity, betavae, factorvae, unsupervised) or its target. */
+  metrics: readonly string[];
+  seed: number;
+  /** Per-metric param overrides, e.g. `{ dci: { num_train: 1000 } }`; entries for metrics not run are ignored. */
+  overrides?: Record<string, Record<string, unknown>>;
+}
+
+export interface ScoreCodesOptions extends MetricChoice {
   factorSizes: readonly number[];
   /** Row-major [prod(factorSizes), dim] codes. */
   codes: Float32Array;
   dim: number;
-  /** Short metric names: mig, dci, sap, modularity, betavae, factorvae, unsupervised. */
-  metrics: readonly string[];
-  seed: number;
-  /** Per-metric param overrides, e.g. `{ dci: { num_train: 1000 } }`; entries for metrics not run are ignored. */
-  overrides?: Record<string, Record<string, unknown>>;
 }
 
-/** Seed of one metric: derived from the root seed and the metric's short name only. */
-export function metricSeed(seed: number, name: string): number {
-  return deriveSeed(seed, `metrics.${name}`);
-}
-
-export interface ScoreRepresentationOptions {
+export interface ScoreRepresentationOptions extends MetricChoice {
   source: FactorSource;
   represent: RepresentationFn;
-  /** Short metric names: mig, dci, sap, modularity, betavae, factorvae, unsupervised. */
-  metrics: readonly string[];
-  seed: number;
-  /** Per-metric param overrides, e.g. `{ dci: { num_train: 1000 } }`; entries for metrics not run are ignored. */
-  overrides?: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * Builds the named metrics through the registry, as a config's `metrics.<name>: {target, params}`
+ * section would be built: the same schema check and defaults, and each metric's seed is the one the
+ * registry derives for its path `metrics.<name>` from the root seed. Bad params fail here, before
+ * any slow work.
+ */
+export function buildMetrics(opts: MetricChoice): { metrics: Record<string, Metric>; seeds: Record<string, number> } {
+  const nodes: Record<string, ComponentNode> = {};
+  const unknown: string[] = [];
+  for (const name of opts.metrics) {
+    const spec = opts.registry.resolveName('metric', name);
+    if (spec) nodes[name] = { target: spec.target, params: { ...(opts.overrides?.[name] ?? {}) } };
+    else unknown.push(name);
+  }
+  if (unknown.length > 0) {
+    throw new UntangleError('score.unknown_metric', `unknown metric ${unknown.join(', ')}`, { unknown, known: opts.registry.aliases('metric') },
+      'name a metric by its short name or its target (`untangle ls metric`)');
+  }
+  try {
+    const { built, seeds } = buildSection<Metric>(opts.registry, 'metric', nodes, { rootSeed: opts.seed, section: 'metrics' });
+    return { metrics: built, seeds };
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw new UntangleError('metric.bad_params', `invalid metric params: ${e.issues.map((i) => formatIssue(i).replace(/^<command line>: /, '')).join('; ')}`,
+      { metrics: opts.metrics.join(', ') }, 'see each metric\'s params with `untangle ls metric`');
+  }
 }
 
 /**
  * Scores a representation function with each named metric (the core of `untangle eval`, where
  * `represent` is the model's encoder over a data set's observations). Each metric gets its own Rng
- * seeded from (seed, name), so a metric's numbers do not depend on which other metrics run or in
- * what order.
+ * seeded from (seed, its path), so a metric's numbers do not depend on which other metrics run or
+ * in what order.
  */
 export async function scoreRepresentation(opts: ScoreRepresentationOptions): Promise<Record<string, Record<string, number>>> {
-  const known = Object.keys(METRIC_SHORT_NAMES);
-  const unknown = opts.metrics.filter((m) => !known.includes(m));
-  if (unknown.length > 0) {
-    throw new UntangleError('score.unknown_metric', `unknown metric ${unknown.join(', ')}`, { unknown, known });
-  }
-  // Build every metric first so that bad params fail before any slow work.
-  const built = opts.metrics.map((name) => ({ name, metric: METRIC_SHORT_NAMES[name].build(opts.overrides?.[name] ?? {}) }));
+  const { metrics, seeds } = buildMetrics(opts);
   const out: Record<string, Record<string, number>> = {};
-  for (const { name, metric } of built) {
-    out[name] = await metric.compute(opts.source, opts.represent, new Rng(metricSeed(opts.seed, name)));
+  for (const [name, metric] of Object.entries(metrics)) {
+    out[name] = await metric.compute(opts.source, opts.represent, new Rng(seeds[name]));
   }
   return out;
 }
 
 /** Scores saved codes of a full factor grid (`untangle score`). */
 export async function scoreCodes(opts: ScoreCodesOptions): Promise<Record<string, Record<string, number>>> {
+  const { factorSizes, codes, dim, ...choice } = opts;
   return scoreRepresentation({
-    source: gridFactorSource(opts.factorSizes),
-    represent: codesRepresentation(opts.codes, opts.dim, opts.factorSizes),
-    metrics: opts.metrics,
-    seed: opts.seed,
-    overrides: opts.overrides,
+    ...choice,
+    source: gridFactorSource(factorSizes),
+    represent: codesRepresentation(codes, dim, factorSizes),
   });
 }

@@ -15,6 +15,8 @@ export function componentToken(target: string): string {
 export class ComponentRegistry {
   readonly container: DependencyContainer;
   private readonly specs = new Map<string, ComponentSpec>();
+  /** `kind:alias` → target, for command lines that take short names. */
+  private readonly aliasTargets = new Map<string, string>();
 
   constructor(parent: DependencyContainer = rootContainer) {
     this.container = parent.createChildContainer();
@@ -24,6 +26,13 @@ export class ComponentRegistry {
     if (this.specs.has(spec.target)) {
       throw new UntangleError('registry-duplicate', `target '${spec.target}' is registered twice`, { target: spec.target });
     }
+    for (const alias of spec.aliases ?? []) {
+      const taken = this.aliasTargets.get(`${spec.kind}:${alias}`);
+      if (taken) {
+        throw new UntangleError('registry-duplicate', `alias '${alias}' of '${spec.target}' is already the ${spec.kind} '${taken}'`, { target: spec.target, alias, taken });
+      }
+    }
+    for (const alias of spec.aliases ?? []) this.aliasTargets.set(`${spec.kind}:${alias}`, spec.target);
     this.specs.set(spec.target, spec);
     this.container.register(componentToken(spec.target), { useValue: spec });
   }
@@ -36,6 +45,17 @@ export class ComponentRegistry {
   get(target: string): ComponentSpec | undefined {
     const token = componentToken(target);
     return this.container.isRegistered(token, true) ? this.container.resolve<ComponentSpec>(token) : undefined;
+  }
+
+  /** The spec a command-line name stands for: a full target or one of the kind's aliases. */
+  resolveName(kind: ComponentKind, name: string): ComponentSpec | undefined {
+    const spec = this.get(this.aliasTargets.get(`${kind}:${name}`) ?? name);
+    return spec && spec.kind === kind ? spec : undefined;
+  }
+
+  /** Every alias of a kind, sorted: what a command line may name. */
+  aliases(kind: ComponentKind): string[] {
+    return this.list(kind).flatMap((s) => [...(s.aliases ?? [])]).sort();
   }
 
   list(kind?: ComponentKind): ComponentSpec[] {

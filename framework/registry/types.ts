@@ -38,6 +38,11 @@ export interface ComponentSpec<P = object, T = unknown> {
   readonly description: string;
   /** Schema of `params`; defaults written here are filled in before `create` runs. */
   readonly schema: JsonSchema;
+  /**
+   * Short names a command line may use instead of the target (`untangle score --metrics mig,dci`),
+   * unique within the kind. The registry resolves them; configs always name the full target.
+   */
+  readonly aliases?: readonly string[];
   create(params: P, ctx: BuildContext): T;
 }
 

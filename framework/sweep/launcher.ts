@@ -1,10 +1,6 @@
 import type { ComponentRegistry } from '../registry/registry.ts';
 import type { ComponentNode } from '../registry/types.ts';
-import { TreeValidator } from '../registry/validate.ts';
-import { Instantiator } from '../registry/instantiate.ts';
-import { Provenance } from '../config/origin.ts';
-import { ConfigError, type ConfigIssue } from '../config/issues.ts';
-import type { ConfigMap } from '../config/tree.ts';
+import { buildSection } from '../registry/build.ts';
 import type { Trial } from './trials.ts';
 
 /** What a trial ended as (MLflow run statuses). */
@@ -66,9 +62,5 @@ export class Tail {
 
 /** Validates a `{target, params}` launcher node (defaults filled) and builds it. */
 export function buildLauncher(registry: ComponentRegistry, node: ComponentNode): Launcher {
-  const config: ConfigMap = { launcher: JSON.parse(JSON.stringify(node)) as ConfigMap };
-  const issues: ConfigIssue[] = [];
-  new TreeValidator(registry).validate(config, { type: 'object', additionalProperties: false, properties: { launcher: { 'x-kind': 'launcher' } } }, new Provenance(), issues);
-  if (issues.length) throw new ConfigError(issues);
-  return new Instantiator(registry, registry.runScope(), 0).instantiate<Launcher>(config.launcher as ComponentNode, 'launcher');
+  return buildSection<Launcher>(registry, 'launcher', { launcher: node }, { rootSeed: 0 }).built.launcher;
 }

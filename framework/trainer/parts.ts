@@ -3,6 +3,7 @@ import type { ComponentRegistry } from '../registry/registry.ts';
 import { Instantiator } from '../registry/instantiate.ts';
 import type { ComponentNode } from '../registry/types.ts';
 import type { ConfigMap } from '../config/tree.ts';
+import type { RunSections } from '../config/run-schema.ts';
 import type { Callback, Loss, Model, Optimizer, Schedule } from '../contracts/index.ts';
 import type { Dataset } from '../contracts/index.ts';
 import type { Metric, ModelMetric } from '../contracts/index.ts';
@@ -23,23 +24,10 @@ export interface RunParts {
   seeds: Map<string, number>;
 }
 
-/** The typed view of the run schema's sections the framework reads. */
-export interface RunSections {
-  name?: string;
-  seed: number;
-  model: ComponentNode;
-  loss: ComponentNode;
-  data: { batch_size: number; shuffle: boolean; train: ComponentNode; validation?: ComponentNode | null };
-  trainer: {
-    max_steps: number | null; max_epochs: number | null; log_every: number; eval_every: number | null; ckpt_every: number;
-    grad_clip: number | null; ema: { enabled: boolean; decay: number }; optimizer: ComponentNode; optimizers: Record<string, ComponentNode | null>; schedule?: ComponentNode | null;
-    callbacks: Record<string, ComponentNode | null>; progress: 'auto' | 'bar' | 'lines' | 'none';
-  };
-  eval: { dataset?: ComponentNode | null; metrics: Record<string, ComponentNode | null>; batch_size: number; at_end: boolean };
-  runtime: { backend: 'auto' | 'tensorflow' | 'libtorch' | 'wasm' | 'cpu'; threads: number };
-  tracking: { uri: string | null; experiment?: string; tolerances: Record<string, number> };
-}
-
+/**
+ * The typed view of a config that passed RUN_SCHEMA (compose validates before anything is built):
+ * the type is derived from the schema, so this one cast is checked by ajv at run time.
+ */
 export function sections(config: ConfigMap): RunSections {
   return config as unknown as RunSections;
 }

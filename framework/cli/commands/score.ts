@@ -5,14 +5,14 @@ import { readNpy } from '../../io/npy.ts';
 import { scoreCodes } from '../../evaluator/score.ts';
 import { parseValue } from '../../config/overrides.ts';
 import { UntangleError } from '../../util/errors.ts';
-import { METRIC_SHORT_NAMES } from '../../../components/metrics/index.ts';
+import type { ComponentRegistry } from '../../registry/registry.ts';
 
 /**
  * `untangle score --factor-sizes 4,4,4,3,4,5 --codes codes.npy --metrics mig,dci --seed 0 [--json]
  * [dci.num_train=1000 ...]`: disentanglement_lib's metrics on codes saved elsewhere, one row of
  * codes per point of the full factor grid in C order.
  */
-export async function scoreCommand(args: ParsedArgs): Promise<number> {
+export async function scoreCommand(args: ParsedArgs, registry: ComponentRegistry): Promise<number> {
   const sizesText = flag(args, 'factor-sizes');
   const codesPath = flag(args, 'codes');
   if (!sizesText || !codesPath) throw new UntangleError('cli-usage', 'score needs --factor-sizes and --codes', {}, 'untangle score --factor-sizes 4,4,4,3,4,5 --codes codes.npy --metrics mig,dci');
@@ -31,11 +31,11 @@ export async function scoreCommand(args: ParsedArgs): Promise<number> {
     const m = /^(\w+)\.(\w+)=(.*)$/.exec(o);
     const parsed = m ? parseValue(m[3]) : null;
     if (!m || !parsed || !parsed.ok) throw new UntangleError('cli-usage', `cannot read metric override '${o}'`, {}, 'write METRIC.PARAM=VALUE, e.g. dci.num_train=1000');
-    if (!(m[1] in METRIC_SHORT_NAMES)) throw new UntangleError('cli-usage', `override '${o}' names no metric`, { metrics: Object.keys(METRIC_SHORT_NAMES).join(', ') });
+    if (!registry.resolveName('metric', m[1])) throw new UntangleError('cli-usage', `override '${o}' names no metric`, { metrics: registry.aliases('metric').join(', ') });
     (overrides[m[1]] ??= {})[m[2]] = parsed.value;
   }
   const seed = Number(flag(args, 'seed') ?? 0);
-  const scores = await scoreCodes({ factorSizes, codes, dim, metrics, seed, overrides });
+  const scores = await scoreCodes({ registry, factorSizes, codes, dim, metrics, seed, overrides });
   if (hasFlag(args, 'json')) process.stdout.write(`${JSON.stringify(scores)}\n`);
   else for (const [m, s] of Object.entries(scores)) process.stdout.write(`${m}: ${Object.entries(s).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ')}\n`);
   return 0;
