@@ -47,7 +47,8 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
  * φ(x) = exp(−x²/2)/√(2π): 7 kernels backward instead of autodiff's ~12 through erf and the
  * products (GELU is every V3 residual block's activation).
  */
-const geluErf = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+// tfjs types customGrad's inputs as one union list; the op takes exactly (x, save).
+const geluErf = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1), 0.5);
   save([x, cdf]);
   return {
@@ -58,7 +59,7 @@ const geluErf = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
       return tf.mul(dy, tf.add(c, tf.mul(xs, pdf)));
     },
   };
-});
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
 
 export function leakyRelu<T extends tf.Tensor>(x: T, negativeSlope = 0.01): T {
   return tf.leakyRelu(x, negativeSlope);
