@@ -120,7 +120,10 @@ class CSAE(nn.Module):
         c, st = F.gelu(s.enc_fc(h.flatten(1))).split([p['d_emb_c'], p['d_emb_s']], 1)
         c, st = s.head_c(c), s.head_s(st)
         q, commitment, _ = s.quantize(c)
-        h = s.dec_fc(torch.cat([F.gelu(s.dec_c(q)), F.gelu(s.dec_s(st))], 1)).reshape(-1, s.w[-1], *s.bottom)
+        # decoder_style (newer CSAE): the decoder sees each fragment's style (upstream) or the sample's mean.
+        sd = st.reshape(b, n, -1).mean(1, keepdim=True).expand(b, n, st.shape[1]).reshape(b * n, -1) \
+            if p.get('decoder_style', 'fragment') == 'sample_mean' else st
+        h = s.dec_fc(torch.cat([F.gelu(s.dec_c(q)), F.gelu(s.dec_s(sd))], 1)).reshape(-1, s.w[-1], *s.bottom)
         for u in s.up:
             h = u(F.interpolate(h, scale_factor=s.stride, mode='nearest'))
         recon = s.out(h).reshape(x.shape)
