@@ -1,5 +1,5 @@
 /**
- * The reference conv-autoencoder workload of shared/research/backend.md, in plain tfjs-core ops
+ * The reference conv-autoencoder workload (docs/backend-notes.md), in plain tfjs-core ops
  * (no tfjs-layers): [N,64,64,3] → 4× conv 4×4/s2 'same' ReLU (32,32,64,64) → dense 256 ReLU →
  * dense 10 → dense 256 ReLU → dense 1024 ReLU → [4,4,64] → 3× convT 4×4/s2 'same' ReLU (64,32,32)
  * → convT 4×4/s2 (3), MSE to the input. Used by the wasm-kernel bench and the gradient test.

@@ -1,5 +1,5 @@
 /**
- * Times the reference conv-AE training step (shared/research/backend.md: batch 32, 64×64×3, Adam
+ * Times the reference conv-AE training step (docs/backend-notes.md: batch 32, 64×64×3, Adam
  * 1e-4) on tfjs-wasm with the stock kernels and with untangle's training kernels added group by
  * group. Each configuration runs in its own process, because kernels are registered per process.
  *
@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../framework/backends/select.ts';
-import { registerWasmTrainingKernels, type WasmKernelParts } from '../framework/backends/wasm-kernels.ts';
+import { registerWasmTrainingKernels, type WasmKernelParts } from '../framework/backends/wasm/index.ts';
 import { buildConvAE, randomImages } from './reference-conv-ae.ts';
 
 const CONFIGS: Record<string, Partial<WasmKernelParts>> = {

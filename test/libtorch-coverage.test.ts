@@ -11,9 +11,9 @@ import { buildConvAE } from '../bench/backends/workloads/conv-ae.ts';
 import { Adam, mse, type Params } from '../bench/backends/workloads/params.ts';
 import { buildRnn } from '../bench/backends/workloads/rnn.ts';
 import { buildUNet, timestepFeatures } from '../bench/backends/workloads/unet.ts';
-import { implementedKernels } from '../framework/backends/libtorch/index.ts';
+import { implementedKernels } from '@untangle/tfjs-backend-libtorch';
 import { Rng } from '../framework/util/rng.ts';
-import { available, mismatch, mustExist, registration } from './libtorch-harness.ts';
+import { available, mismatch, mustExist, registration } from '../packages/tfjs-backend-libtorch/test/harness.ts';
 
 interface Probe { name: string; params: Params; loss: () => tf.Scalar }
 

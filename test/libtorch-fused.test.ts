@@ -14,7 +14,7 @@ import { gruSequence, lstmSequence } from '../components/nn/fused/rnn-sequences.
 import { silu } from '../components/nn/fused/silu.ts';
 import { BatchNorm, LayerNorm } from '../components/nn/index.ts';
 import { adamStep } from '../components/optim/adam-step.ts';
-import { available, Gen, mismatch, runOn } from './libtorch-harness.ts';
+import { available, Gen, mismatch, runOn } from '../packages/tfjs-backend-libtorch/test/harness.ts';
 
 const FWD = { rtol: 1e-4, atol: 1e-5 };
 const GRAD = { rtol: 5e-4, atol: 1e-5 };

@@ -8,9 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { buildConvAE } from '../bench/backends/workloads/conv-ae.ts';
 import { Adam, mse, trainStep } from '../bench/backends/workloads/params.ts';
-import { setLibtorchThreads } from '../framework/backends/libtorch/index.ts';
+import { setLibtorchThreads } from '@untangle/tfjs-backend-libtorch';
 import { Rng } from '../framework/util/rng.ts';
-import { available, mustExist, registration } from './libtorch-harness.ts';
+import { available, mustExist, registration } from '../packages/tfjs-backend-libtorch/test/harness.ts';
 
 interface LibtorchMemory { numBytesInLibtorch: number; numTensorsInLibtorch: number }
 const nativeMemory = () => tf.backend().memory() as unknown as LibtorchMemory;

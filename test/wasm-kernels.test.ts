@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../framework/backends/select.ts';
-import { registerWasmTrainingKernels, wasmTrainingKernelsRegistered } from '../framework/backends/wasm-kernels.ts';
+import { registerWasmTrainingKernels, wasmTrainingKernelsRegistered } from '../framework/backends/wasm/index.ts';
 import { Rng } from '../framework/util/rng.ts';
 import { buildConvAE, randomImages } from '../bench/reference-conv-ae.ts';
 
@@ -180,7 +180,7 @@ function matCases(): Case[] {
   return cases;
 }
 
-// ---- the reference conv autoencoder (backend.md), batch 2, every gradient ----------------------
+// ---- the reference conv autoencoder (docs/backend-notes.md), batch 2, every gradient -----------
 const aeCase: Case = {
   name: 'reference conv AE 64×64 batch 2: loss and all 24 gradients (tf.variableGrads)',
   tol: AE_TOL,

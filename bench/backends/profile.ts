@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerAllGradients } from '../../framework/backends/tfjs-gradients.ts';
-import { registerLibtorch } from '../../framework/backends/libtorch/index.ts';
+import { registerLibtorch } from '@untangle/tfjs-backend-libtorch';
 import { Adam } from './workloads/params.ts';
 import { buildWorkload } from './workloads/index.ts';
 

@@ -22,7 +22,7 @@ const backends = opt('backends', 'pytorch,libtorch,wasm,cpu').split(',');
 
 type Row = Record<string, unknown> & { backend: string; workload: string; trainMs?: number; fwdMs?: number; error?: string };
 
-/** Settings from research/backend.md: single-threaded BLAS, AVX-512 kernels for OpenBLAS. */
+/** Single-threaded BLAS and OpenMP, OpenBLAS told the CPU type (docs/backend-notes.md). */
 const benchEnv = { ...process.env, OPENBLAS_CORETYPE: 'SkylakeX', OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 
 function parse(out: string, backend: string, stderr: string, status: number | null): Row[] {

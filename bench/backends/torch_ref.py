@@ -1,9 +1,10 @@
 """PyTorch reference for bench/backends: the same four workloads as workloads/*.ts, timed the
-same way (median ms of full train steps after one warm-up, plus a no-grad forward). The runner
-sets OPENBLAS_CORETYPE=SkylakeX and OPENBLAS_NUM_THREADS=1 (backend.md, finding 1) before this
-process starts; torch.set_num_threads(1) matches the libtorch backend's default.
+same way (median ms of full train steps after one warm-up, plus a no-grad forward; every step
+reads its loss back, which also waits for a GPU). The runner sets OPENBLAS_CORETYPE=SkylakeX and
+OPENBLAS_NUM_THREADS=1 (docs/backend-notes.md) before this process starts; torch.set_num_threads(1)
+matches the libtorch backend's default.
 
-Usage: python3 torch_ref.py --workloads ae,lstm,gru,unet --steps N [--ae-batch 32]
+Usage: python3 torch_ref.py --workloads ae,lstm,gru,unet --steps N [--ae-batch 32] [--unet-batch 8] [--device cpu|cuda] [--threads 1]
 Prints one JSON object per workload on stdout.
 """
 import argparse, json, math, statistics, time
@@ -94,7 +95,8 @@ def timestep_features(ts, dim=64):
     return torch.cat([torch.sin(f), torch.cos(f)], 1)
 
 
-def bench(name, model, inputs, target, steps):
+def bench(name, model, inputs, target, steps, device):
+    model, inputs, target = model.to(device), tuple(i.to(device) for i in inputs), target.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
 
     def step():
@@ -112,9 +114,10 @@ def bench(name, model, inputs, target, steps):
         model(*inputs)
         fs = []
         for _ in range(steps):
-            t = time.perf_counter(); model(*inputs); fs.append((time.perf_counter() - t) * 1e3)
+            t = time.perf_counter(); model(*inputs).sum().item(); fs.append((time.perf_counter() - t) * 1e3)
     return dict(backend='pytorch', workload=name, trainMs=statistics.median(ts), fwdMs=statistics.median(fs),
-                loss0=loss0, lossLast=last, steps=steps, torch=torch.__version__, threads=torch.get_num_threads())
+                loss0=loss0, lossLast=last, steps=steps, torch=torch.__version__, threads=torch.get_num_threads(),
+                device=str(device), gpu=torch.cuda.get_device_name(device) if device.type == 'cuda' else None)
 
 
 def main():
@@ -122,21 +125,28 @@ def main():
     ap.add_argument('--workloads', default='ae,lstm,gru,unet')
     ap.add_argument('--steps', type=int, default=10)
     ap.add_argument('--ae-batch', type=int, default=32)
+    ap.add_argument('--unet-batch', type=int, default=8)
+    ap.add_argument('--device', default='cpu')
+    ap.add_argument('--threads', type=int, default=1)
     a = ap.parse_args()
+    device = torch.device(a.device)
+    torch.set_num_threads(a.threads)
     g = torch.Generator().manual_seed(1)
     for w in a.workloads.split(','):
         if w.startswith('ae'):
             x = torch.rand(a.ae_batch, 3, 64, 64, generator=g).contiguous(memory_format=torch.channels_last)
-            r = bench(w, AE().to(memory_format=torch.channels_last), (x,), x, a.steps)
+            r = bench(w, AE().to(memory_format=torch.channels_last), (x,), x, a.steps, device)
         elif w in ('lstm', 'gru'):
             x = torch.rand(32, 8, 64, generator=g)
-            r = bench(w, Seq(w), (x,), x, a.steps)
+            r = bench(w, Seq(w), (x,), x, a.steps, device)
         elif w == 'unet':
-            x = torch.randn(8, 3, 32, 32, generator=g)
-            noise = torch.randn(8, 3, 32, 32, generator=g)
-            r = bench(w, UNet(), (x, timestep_features([10.0 * i for i in range(8)])), noise, a.steps)
+            n = a.unet_batch
+            x = torch.randn(n, 3, 32, 32, generator=g)
+            noise = torch.randn(n, 3, 32, 32, generator=g)
+            r = bench(w, UNet(), (x, timestep_features([10.0 * i for i in range(n)])), noise, a.steps, device)
         else:
             raise SystemExit(f'unknown workload {w}')
+        r['batch'] = a.ae_batch if w.startswith('ae') else a.unet_batch if w == 'unet' else 32
         print(json.dumps(r), flush=True)
 
 

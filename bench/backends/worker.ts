@@ -2,6 +2,7 @@
  * Runs the benchmark workloads on one tfjs backend and prints one JSON line per workload.
  * Spawned by run.ts (one process per backend, so backends never share a heap or thread pool).
  * Usage: tsx bench/backends/worker.ts --backend libtorch|wasm|cpu --workloads ae,lstm,gru,unet --steps N [--ae-batch 32]
+ *        [--unet-batch 8] [--device cpu|cuda|cuda:N] [--threads 1] (the last two: libtorch only)
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerAllGradients } from '../../framework/backends/tfjs-gradients.ts';
-import { registerLibtorch } from '../../framework/backends/libtorch/index.ts';
+import { registerLibtorch } from '@untangle/tfjs-backend-libtorch';
 import { buildWorkload } from './workloads/index.ts';
 import { Adam, trainStep } from './workloads/params.ts';
 
@@ -17,25 +18,28 @@ const arg = (k: string, d: string) => { const i = process.argv.indexOf(`--${k}`)
 const backend = arg('backend', 'libtorch');
 const steps = Number(process.argv.lastIndexOf('--steps') >= 0 ? process.argv[process.argv.lastIndexOf('--steps') + 1] : '10');
 const aeBatch = Number(arg('ae-batch', '32'));
+const unetBatch = Number(arg('unet-batch', '8'));
+const device = arg('device', 'cpu');
+const threads = Number(arg('threads', '1'));
 const median = (a: number[]) => { const s = [...a].sort((p, q) => p - q); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
 
 async function setup(): Promise<string> {
   await registerAllGradients();
   if (backend === 'libtorch') {
-    const r = await registerLibtorch({ threads: 1 });
+    const r = await registerLibtorch({ threads, device });
     if (!r.ok) throw new Error(r.reason);
-    return `libtorch ${r.versions.libtorch}`;
+    return `libtorch ${r.versions.libtorch} on ${r.versions.device}${r.versions.gpu ? ` (${r.versions.gpu}, driver ${r.versions.cudaDriver})` : ''}`;
   }
   if (backend === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     const here = dirname(fileURLToPath(import.meta.url));
-    const custom = join(here, '..', '..', 'framework', 'backends', 'wasm-kernels.ts');
+    const custom = join(here, '..', '..', 'framework', 'backends', 'wasm', 'index.ts');
     if (existsSync(custom)) {
       const m = (await import(custom)) as { registerWasmTrainingKernels?: () => unknown };
       await m.registerWasmTrainingKernels?.();
       return 'wasm + untangle training kernels';
     }
-    return 'stock tfjs-backend-wasm 4.22 (framework/backends/wasm-kernels.ts not on this branch)';
+    return 'stock tfjs-backend-wasm 4.22 (framework/backends/wasm/index.ts not on this branch)';
   }
   return 'tfjs-backend-cpu 4.22';
 }
@@ -56,9 +60,10 @@ async function main(): Promise<void> {
   const detail = await setup();
   await tf.setBackend(backend);
   for (const name of arg('workloads', 'ae,lstm,gru,unet').split(',')) {
-    const res: Record<string, unknown> = { backend, workload: name, detail, steps };
+    const res: Record<string, unknown> = { backend, workload: name, detail, steps, device: backend === 'libtorch' ? device : 'cpu',
+      batch: name.startsWith('ae') ? aeBatch : name === 'unet' ? unetBatch : 32 };
     try {
-      const w = buildWorkload(name, aeBatch);
+      const w = buildWorkload(name, aeBatch, unetBatch);
       const opt = new Adam(w.params, 1e-4);
       const t0 = performance.now();
       res.loss0 = trainStep(w.params, opt, w.loss);

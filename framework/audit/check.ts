@@ -70,7 +70,7 @@ export async function auditFingerprint(opts: { registry: ComponentRegistry; stor
   const { rec, dir } = requireRun(opts.store, opts.runId);
   const { path, config } = recordedConfig(dir, opts.runId);
   const s = sections(config);
-  const backend = await selectBackend(s.runtime.backend, { threads: s.runtime.threads, log: () => undefined });
+  const backend = await selectBackend(s.runtime.backend, { threads: s.runtime.threads, device: s.runtime.device, deterministic: s.runtime.deterministic, log: () => undefined });
   const now = fingerprintTags(fingerprint({ name: backend.name, versions: backend.versions }));
   const items: AuditItem[] = [];
   const cmp = (name: string, recorded: string | undefined, current: string | undefined, detail?: string) => {

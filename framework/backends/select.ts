@@ -1,18 +1,20 @@
 /**
- * Picks and initialises the tensor backend for a run (`runtime.backend`).
+ * Picks and initialises the tensor backend for a run (`runtime.backend`, `runtime.device`).
  *
- * `auto` takes the first engine that loads, fastest first, as measured in shared/research/backend.md:
- * tfjs-node(-gpu) ('tensorflow', an optional install that needs libtensorflow), then the libtorch
- * addon, then tfjs-wasm with untangle's training kernels (~3.6× PyTorch), then the pure-JS cpu
- * backend (~1000× slower; a last resort). An explicitly requested backend that does not load is an
- * error, never a silent fallback: a run must train on the engine its config names.
+ * `auto` takes the first engine that loads, fastest first (docs/backend-notes.md has the
+ * measurements): tfjs-node(-gpu) ('tensorflow', an optional install that needs libtensorflow),
+ * then the libtorch addon (@untangle/tfjs-backend-libtorch), then tfjs-wasm with untangle's
+ * training kernels, then the pure-JS cpu backend (a last resort). An explicitly requested backend
+ * that does not load is an error, never a silent fallback: a run must train on the engine its
+ * config names. `runtime.device` (cpu | cuda | cuda:N | auto) places the tensors; only libtorch
+ * runs on a GPU, so a cuda device narrows `auto` to libtorch and is an error with any other.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UntangleError } from '../util/errors.ts';
-import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS_VERSION } from './wasm-kernels.ts';
+import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS_VERSION } from './wasm/index.ts';
 import './tfjs-gradients.ts'; // tfjs-core's Node entry registers no gradients: every backend needs them
 
 export type BackendRequest = 'auto' | 'tensorflow' | 'libtorch' | 'wasm' | 'cpu';
@@ -33,11 +35,17 @@ export interface BackendLoadResult {
   versions: Record<string, string>;
 }
 
-/** Loads one backend and makes it tfjs's active backend where it is a tfjs backend. */
-export type BackendLoader = (opts: { threads?: number }) => Promise<BackendLoadResult>;
-
-export interface SelectBackendOptions {
+export interface BackendLoadOptions {
   threads?: number;
+  /** cpu | cuda | cuda:N | auto; only the libtorch loader reads it (the others run on the CPU). */
+  device?: string;
+  deterministic?: boolean;
+}
+
+/** Loads one backend and makes it tfjs's active backend where it is a tfjs backend. */
+export type BackendLoader = (opts: BackendLoadOptions) => Promise<BackendLoadResult>;
+
+export interface SelectBackendOptions extends BackendLoadOptions {
   log?: (line: string) => void;
   /** Replace individual loaders (tests use this to simulate a missing engine). */
   loaders?: Partial<Record<BackendName, BackendLoader>>;
@@ -47,7 +55,7 @@ const HINTS: Record<BackendName, string> = {
   tensorflow:
     'install @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu 4.22.0 (its installer downloads libtensorflow, ' +
     'so it needs network access), or set runtime.backend to auto, libtorch or wasm',
-  libtorch: 'build the libtorch addon (see framework/backends/libtorch), or set runtime.backend to auto or wasm',
+  libtorch: 'build the libtorch addon (npm run build -w @untangle/tfjs-backend-libtorch; see packages/tfjs-backend-libtorch/README.md), or set runtime.backend to auto or wasm',
   wasm: 'reinstall @tensorflow/tfjs-backend-wasm 4.22.0 (npm ci); its dist/*.wasm files must be present',
   cpu: 'reinstall @tensorflow/tfjs-backend-cpu 4.22.0 (npm ci)',
 };
@@ -71,7 +79,16 @@ export async function selectBackend(requested: BackendRequest, opts: SelectBacke
       `set runtime.backend to one of ${known.join(', ')}`,
     );
   }
-  const candidates: readonly BackendName[] = requested === 'auto' ? BACKEND_ORDER : [requested];
+  const device = opts.device ?? 'auto';
+  if (!/^(auto|cpu|cuda|cuda:\d+)$/.test(device)) {
+    throw new UntangleError('device_unknown', `unknown device '${device}'`, { device, allowed: 'cpu | cuda | cuda:N | auto' }, 'set runtime.device to cpu, cuda, cuda:N or auto');
+  }
+  const onGpu = device.startsWith('cuda');
+  if (onGpu && requested !== 'auto' && requested !== 'libtorch') {
+    throw new UntangleError('device_unsupported', `runtime.device ${device} needs the libtorch backend; '${requested}' runs on the CPU only`,
+      { backend: requested, device }, 'set runtime.backend to libtorch (or auto), or runtime.device to cpu');
+  }
+  const candidates: readonly BackendName[] = onGpu ? ['libtorch'] : requested === 'auto' ? BACKEND_ORDER : [requested];
   const tried: BackendChoice['tried'] = [];
   for (const name of candidates) {
     const result = await attempt(name, opts);
@@ -82,9 +99,14 @@ export async function selectBackend(requested: BackendRequest, opts: SelectBacke
       requested === 'auto'
         ? `auto: first backend that loaded (${result.reason})${skipped.length ? `; skipped ${skipped.join('; ')}` : ''}`
         : `requested explicitly (${result.reason})`;
-    current = { name, reason, versions: { backend: name, ...result.versions }, tried };
+    current = { name, reason, versions: { backend: name, device: 'cpu', ...result.versions }, tried };
     opts.log?.(`backend: ${name} — ${reason}`);
     return current;
+  }
+  if (onGpu) {
+    const why = tried[0]?.reason ?? 'unknown';
+    throw new UntangleError('device_unavailable', `runtime.device ${device} cannot be used: ${why}`, { device, backend: 'libtorch' },
+      'run on a machine with an NVIDIA GPU and a CUDA libtorch (pip install a CUDA torch, then npm run build -w @untangle/tfjs-backend-libtorch), or set runtime.device to cpu or auto');
   }
   if (requested !== 'auto') {
     const why = tried[0]?.reason ?? 'unknown';
@@ -116,7 +138,7 @@ export function backendVersions(): Record<string, string> {
 async function attempt(name: BackendName, opts: SelectBackendOptions): Promise<BackendLoadResult> {
   const loader = opts.loaders?.[name] ?? LOADERS[name];
   try {
-    return await loader({ threads: opts.threads });
+    return await loader({ threads: opts.threads, device: opts.device, deterministic: opts.deterministic });
   } catch (e) {
     return { ok: false, reason: `failed to load: ${messageOf(e)}`, versions: {} };
   }
@@ -192,30 +214,22 @@ async function loadTensorflow(): Promise<BackendLoadResult> {
   return { ok: false, reason: notes.join('; '), versions: {} };
 }
 
-/** The libtorch N-API engine lives in ./libtorch (its own module); absent in builds without it. */
-async function loadLibtorch(opts: { threads?: number }): Promise<BackendLoadResult> {
-  const url = new URL('./libtorch/index.ts', import.meta.url);
+/** The libtorch N-API engine: the workspace package @untangle/tfjs-backend-libtorch. */
+async function loadLibtorch(opts: BackendLoadOptions): Promise<BackendLoadResult> {
+  const pkg = '@untangle/tfjs-backend-libtorch';
   let mod: unknown;
   try {
-    mod = await import(url.href);
+    mod = await import(pkg);
   } catch (e) {
-    const missing = !existsSync(url);
-    return {
-      ok: false,
-      reason: missing ? 'the libtorch module (framework/backends/libtorch) is not part of this build' : `its module failed to load: ${messageOf(e)}`,
-      versions: {},
-    };
+    return { ok: false, reason: isModuleNotFound(e, pkg) ? `${pkg} is not installed (npm install)` : `${pkg} failed to load: ${messageOf(e)}`, versions: {} };
   }
   const register = (mod as { registerLibtorch?: unknown }).registerLibtorch;
-  if (typeof register !== 'function') {
-    return { ok: false, reason: 'framework/backends/libtorch/index.ts exports no registerLibtorch()', versions: {} };
-  }
-  const result: unknown = await register({ threads: opts.threads });
+  if (typeof register !== 'function') return { ok: false, reason: `${pkg} exports no registerLibtorch()`, versions: {} };
+  const result: unknown = await register({ threads: opts.threads, device: opts.device ?? 'auto', deterministic: opts.deterministic });
   if (!isLoadResult(result)) {
     return { ok: false, reason: 'registerLibtorch() returned something other than {ok, reason, versions}', versions: {} };
   }
   if (!result.ok) return { ok: false, reason: result.reason, versions: {} };
-  // If the module also registers a tfjs backend under this name, make it the active one.
   if (tf.findBackendFactory('libtorch') && !(await activate('libtorch'))) {
     return { ok: false, reason: "the 'libtorch' tfjs backend failed to initialise", versions: {} };
   }

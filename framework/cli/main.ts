@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { enableProdMode } from '@tensorflow/tfjs-core';
 import { parseArgs, type ParsedArgs } from './args.ts';
-import { UntangleError } from '../util/errors.ts';
+import { CodedError } from '@untangle/tfjs-backend-libtorch/errors';
 import { ConfigError } from '../config/issues.ts';
 import { runCommand } from './commands/run.ts';
 import { configCommand } from './commands/config.ts';
@@ -68,7 +68,8 @@ export async function main(argv: string[], createRegistry: () => ComponentRegist
       process.stderr.write(`${e.format()}\n`);
       return 2;
     }
-    if (e instanceof UntangleError) {
+    // UntangleError, and the libtorch backend's LibtorchError (a kernel it lacks, mixed devices).
+    if (e instanceof CodedError) {
       process.stderr.write(`${e.format()}\n`);
       return 1;
     }

@@ -71,6 +71,15 @@ export const RUN_SCHEMA = {
       properties: {
         backend: { enum: ['auto', 'tensorflow', 'libtorch', 'wasm', 'cpu'], default: 'auto' },
         threads: { type: 'integer', minimum: 1, default: 1 },
+        // No defaults below, so configs that do not name them resolve (and hash) as before.
+        device: {
+          type: 'string', pattern: '^(auto|cpu|cuda|cuda:[0-9]+)$',
+          description: 'where tensors live: cpu | cuda | cuda:N | auto (unset = auto: the first GPU when a CUDA libtorch and a GPU are present, else cpu); cuda needs the libtorch backend',
+        },
+        deterministic: {
+          type: 'boolean',
+          description: 'libtorch: deterministic algorithms (ATen, cuDNN, a fixed cuBLAS workspace); ops with no deterministic CUDA kernel then fail instead of using atomics',
+        },
       },
     },
     tracking: {

@@ -60,7 +60,7 @@ export async function runExperiment(req: RunRequest): Promise<RunOutcome> {
   const { composed } = plan;
   const s = sections(composed.config);
 
-  const backend = await selectBackend(s.runtime.backend, { threads: s.runtime.threads, log });
+  const backend = await selectBackend(s.runtime.backend, { threads: s.runtime.threads, device: s.runtime.device, deterministic: s.runtime.deterministic, log });
   const tracker = plan.tracker;
   const runName = s.name ?? stem(req.baseFiles[0] ?? 'run');
   let run: RunWriter;

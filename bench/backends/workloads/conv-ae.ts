@@ -1,5 +1,5 @@
 /**
- * The reference conv autoencoder of research/backend.md in plain tfjs ops (NHWC):
+ * The reference conv autoencoder (docs/backend-notes.md) in plain tfjs ops (NHWC):
  * 4x conv 4x4/s2 'same' ReLU (32,32,64,64), dense 256 ReLU, dense 10; dense 256 ReLU,
  * dense 1024 ReLU, 3x convT 4x4/s2 ReLU (64,32,32), convT 4x4/s2 to 3 channels.
  * `size` scales the image (64 in the benchmark; 16 keeps tests fast).

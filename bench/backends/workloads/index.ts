@@ -8,7 +8,7 @@ import { buildUNet, timestepFeatures } from './unet.ts';
 
 export interface Work { params: Params; loss: () => tf.Scalar; forward: () => tf.Tensor; inputs: tf.Tensor[] }
 
-export function buildWorkload(name: string, aeBatch = 32): Work {
+export function buildWorkload(name: string, aeBatch = 32, unetBatch = 8): Work {
   const rng = new Rng(1);
   if (name === 'ae') {
     const ae = buildConvAE(3, 64);
@@ -22,9 +22,10 @@ export function buildWorkload(name: string, aeBatch = 32): Work {
   }
   if (name === 'unet') {
     const u = buildUNet(3);
-    const x = tf.tensor(rng.fillNormal(new Float32Array(8 * 32 * 32 * 3)), [8, 32, 32, 3]) as tf.Tensor4D;
-    const noise = tf.tensor(rng.fillNormal(new Float32Array(8 * 32 * 32 * 3)), [8, 32, 32, 3]);
-    const t = timestepFeatures(Array.from({ length: 8 }, (_, i) => 10 * i));
+    const n = unetBatch;
+    const x = tf.tensor(rng.fillNormal(new Float32Array(n * 32 * 32 * 3)), [n, 32, 32, 3]) as tf.Tensor4D;
+    const noise = tf.tensor(rng.fillNormal(new Float32Array(n * 32 * 32 * 3)), [n, 32, 32, 3]);
+    const t = timestepFeatures(Array.from({ length: n }, (_, i) => 10 * i));
     return { params: u.params, loss: () => mse(u.forward(x, t), noise), forward: () => u.forward(x, t), inputs: [x, noise, t] };
   }
   throw new Error(`unknown workload ${name}`);

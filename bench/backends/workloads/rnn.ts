@@ -1,7 +1,7 @@
 /**
  * LSTM and GRU sequence models in plain tfjs ops (PyTorch's gate equations and gate order), batch
  * first, followed by a linear read-out applied to every step. The recurrences are the nn package's
- * lstmSequence/gruSequence (one fused kernel each way where the backend has them). Reference sizes from backend.md:
+ * lstmSequence/gruSequence (one fused kernel each way where the backend has them). Reference sizes (docs/backend-notes.md):
  * batch 32, T 8, input 64, hidden 256, read-out 64.
  */
 import * as tf from '@tensorflow/tfjs-core';

@@ -8,6 +8,7 @@ import { otPredictionSpec } from './ot-prediction.ts';
 import { analyticSwapSpec } from './analytic-swap.ts';
 
 import { seriesSwapSpec } from './series-swap.ts';
+import { faceSwapHookSpec } from './face-swap-hook.ts';
 
 export const specs: ComponentSpec[] = [swapAccuracySpec, speakerEerSpec, judgeAccuracySpec, tsProbeSpec,
-  mortalityPredictionSpec, otPredictionSpec, analyticSwapSpec, seriesSwapSpec];
+  mortalityPredictionSpec, otPredictionSpec, analyticSwapSpec, seriesSwapSpec, faceSwapHookSpec];

@@ -49,6 +49,10 @@ export class FilmMlp extends Module {
   readonly aFilm: Linear[] = [];
   readonly out: Linear;
 
+  get condDim(): number {
+    return this.o.condDim;
+  }
+
   constructor(readonly o: FilmMlpOptions, rng: Rng) {
     super();
     this.embed = this.child('time_embed', new FourierEmbedding(64, o.embedDim, 16, rng));

@@ -1,4 +1,6 @@
 import type { ComponentSpec } from '../../../framework/registry/types.ts';
 import { diffSdaSpec } from './diffsda.ts';
+import { frameEncoderSpec } from './frame-encoder.ts';
+import { condUNetSpec } from './cond-unet.ts';
 
-export const specs: ComponentSpec[] = [diffSdaSpec];
+export const specs: ComponentSpec[] = [diffSdaSpec, frameEncoderSpec, condUNetSpec];

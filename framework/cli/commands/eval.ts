@@ -22,7 +22,7 @@ export async function evalCommand(args: ParsedArgs, registry: ComponentRegistry)
   if (!dir) throw new UntangleError('run-not-found', `no run '${runId}' in ${tracker.uri}`, {});
   const composed = composeConfig({ baseFiles: [join(dir, RESOLVED_CONFIG_REL)], overrides: args.overrides, registry, resolvers: defaultResolvers(process.cwd()) });
   const s = sections(composed.config);
-  await selectBackend(s.runtime.backend, { threads: s.runtime.threads, log: (l) => process.stderr.write(`${l}\n`) });
+  await selectBackend(s.runtime.backend, { threads: s.runtime.threads, device: s.runtime.device, deterministic: s.runtime.deterministic, log: (l) => process.stderr.write(`${l}\n`) });
   const parts = buildParts(composed.config, registry, registry.runScope(), { withEval: true, withTraining: false });
   const ckpt = loadRunWeights(parts, dir);
   const wanted = flag(args, 'metrics')?.split(',').map((m) => m.trim()).filter(Boolean);

@@ -1,0 +1,47 @@
+/** The fused kernels (src/fused.ts) on libtorch: one addon call each (native/fused.cc). */
+import { FUSED } from '../fused.ts';
+import { attrNum, input, type KernelTable } from './types.ts';
+
+export const fusedKernels: KernelTable = {
+  [FUSED.adamStep]: (inputs, b, attrs) => {
+    const h = (k: string) => b.h(input(inputs, k));
+    return b.outMany(b.native.adamStep(h('p'), h('g'), h('m'), h('v'), attrNum(attrs, 'lrOverBc1'), attrNum(attrs, 'beta1'),
+      attrNum(attrs, 'beta2'), attrNum(attrs, 'eps'), attrNum(attrs, 'sqrtBc2'), attrNum(attrs, 'l2', 0), attrNum(attrs, 'pScale', 1)));
+  },
+  [FUSED.reluGrad]: (inputs, b) => b.out(b.native.reluGrad(b.h(input(inputs, 'dy')), b.h(input(inputs, 'x')))),
+  [FUSED.groupNorm]: (inputs, b, attrs) =>
+    b.outMany(b.native.groupNorm(b.h(input(inputs, 'x')), b.h(input(inputs, 'gamma')), b.h(input(inputs, 'beta')),
+      attrNum(attrs, 'groups'), attrNum(attrs, 'eps'))),
+  [FUSED.groupNormGrad]: (inputs, b, attrs) => {
+    const h = (k: string) => b.h(input(inputs, k));
+    return b.outMany(b.native.groupNormGrad(h('dy'), h('x'), h('mean'), h('rstd'), h('gamma'), attrNum(attrs, 'groups')));
+  },
+  [FUSED.lstmCell]: (inputs, b) => b.outMany(b.native.lstmCell(b.h(input(inputs, 'gates')), b.h(input(inputs, 'c')))),
+  [FUSED.lstmCellGrad]: (inputs, b) => {
+    const h = (k: string) => b.h(input(inputs, k));
+    return b.outMany(b.native.lstmCellGrad(h('dh'), h('dc'), h('act'), h('c'), h('cNext')));
+  },
+  [FUSED.gruCell]: (inputs, b) => b.outMany(b.native.gruCell(b.h(input(inputs, 'xp')), b.h(input(inputs, 'hp')), b.h(input(inputs, 'h')))),
+  [FUSED.gruCellGrad]: (inputs, b) => {
+    const h = (k: string) => b.h(input(inputs, k));
+    return b.outMany(b.native.gruCellGrad(h('dy'), h('act'), h('hp'), h('h')));
+  },
+  [FUSED.lstmSequence]: (inputs, b) => {
+    const h = (k: string) => b.h(input(inputs, k));
+    return b.outMany(b.native.lstmSequence(h('xp'), h('h0'), h('c0'), h('wh')));
+  },
+  [FUSED.lstmSequenceGrad]: (inputs, b) => {
+    const h = (k: string) => b.h(input(inputs, k));
+    return b.outMany(b.native.lstmSequenceGrad(h('dhs'), h('dhT'), h('dcT'), h('acts'), h('cs'), h('hs'), h('h0'), h('wh')));
+  },
+  [FUSED.gruSequence]: (inputs, b) => {
+    const h = (k: string) => b.h(input(inputs, k));
+    return b.outMany(b.native.gruSequence(h('xp'), h('h0'), h('wh'), h('bh')));
+  },
+  [FUSED.gruSequenceGrad]: (inputs, b) => {
+    const h = (k: string) => b.h(input(inputs, k));
+    return b.outMany(b.native.gruSequenceGrad(h('dhs'), h('dhT'), h('acts'), h('hps'), h('hs'), h('h0'), h('wh')));
+  },
+  [FUSED.silu]: (inputs, b) => b.out(b.native.silu(b.h(input(inputs, 'x')))),
+  [FUSED.siluGrad]: (inputs, b) => b.out(b.native.siluGrad(b.h(input(inputs, 'dy')), b.h(input(inputs, 'x')))),
+};
