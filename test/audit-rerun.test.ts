@@ -2,12 +2,12 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { runExperiment } from '../framework/trainer/session.ts';
+import { executeRun } from '../framework/run/execute.ts';
 import { FileStore } from '../framework/tracking/filestore.ts';
 import { ComponentRegistry } from '../framework/registry/registry.ts';
 import { defineComponent, type ComponentSpec } from '../framework/registry/types.ts';
 import { auditFingerprint } from '../framework/audit/check.ts';
-import { auditRerun, toleranceFor } from '../framework/audit/rerun.ts';
+import { auditRerun, toleranceFor } from '../framework/run/rerun.ts';
 import { diffRuns, formatRunDiff } from '../framework/audit/diff-runs.ts';
 import { ALL_SPECS } from '../registry.ts';
 import { Bars, TinyAE, TOY_SPECS, TOY_CONFIG, toyTrainingRegistry } from './helpers/toy-components.ts';
@@ -56,7 +56,7 @@ const scaledMse = defineComponent({
 }) as ComponentSpec;
 
 async function toyRun(dir: string, overrides: string[] = []) {
-  return runExperiment({ registry: toyTrainingRegistry(), baseFiles: ['toy.yaml'], overrides, cwd: dir, log: quiet });
+  return executeRun({ registry: toyTrainingRegistry(), baseFiles: ['toy.yaml'], overrides, cwd: dir, log: quiet });
 }
 
 describe('reproducibility audits', () => {

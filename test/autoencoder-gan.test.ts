@@ -5,7 +5,7 @@ import { selectBackend } from '../framework/backends/select.ts';
 import { VQModel } from '../components/models/autoencoder/vq-model.ts';
 import { VQLoss } from '../components/losses/autoencoder/losses.ts';
 import { PatchDiscriminator } from '../components/losses/autoencoder/discriminator.ts';
-import { runExperiment } from '../framework/trainer/session.ts';
+import { executeRun } from '../framework/run/execute.ts';
 import { FileStore } from '../framework/tracking/filestore.ts';
 import { readSafetensors } from '../framework/trainer/safetensors.ts';
 import { ComponentRegistry } from '../framework/registry/registry.ts';
@@ -90,7 +90,7 @@ runtime: {backend: cpu}
 `;
     const dir = writeTree({ 'gan.yaml': cfg });
     const registry = new ComponentRegistry().registerAll([...ALL_SPECS, ...TOY_SPECS]);
-    const out = await runExperiment({ registry, baseFiles: ['gan.yaml'], overrides: [], cwd: dir, log: () => undefined });
+    const out = await executeRun({ registry, baseFiles: ['gan.yaml'], overrides: [], cwd: dir, log: () => undefined });
     expect(out.status).toBe('FINISHED');
     const store = new FileStore(join(dir, 'runs'));
     // the discriminator's loss is logged from disc_start on: steps 1 and 2 (windows ending at 2 and 3)
@@ -100,7 +100,7 @@ runtime: {backend: cpu}
     expect(keys.some((k) => k.startsWith('optimizer.discriminator/'))).toBe(true);
     expect(keys.some((k) => k.startsWith('loss/discriminator.'))).toBe(true);
     // switched off: no discriminator, so trainer.optimizers.discriminator names no group
-    await expect(runExperiment({ registry, baseFiles: ['gan.yaml'], overrides: ['loss.params.discriminator=null'], cwd: dir, log: () => undefined }))
+    await expect(executeRun({ registry, baseFiles: ['gan.yaml'], overrides: ['loss.params.discriminator=null'], cwd: dir, log: () => undefined }))
       .rejects.toMatchObject({ code: 'param-group-unknown' });
   });
 });

@@ -100,26 +100,6 @@ describe('DiffSDASimulation', () => {
   });
 });
 
-describe('SeriesSwap factor reader', () => {
-  it('reads offset, frequency and regime off the generator series themselves', async () => {
-    const { SyntheticSeries } = await import('../components/datasets/sequential/timeseries/synthetic-series.ts');
-    const { readSeriesFactors } = await import('../components/metrics/sequential/series-swap.ts');
-    const p = { n_pairs: 1, offsets: [-1.5, -0.5, 0.5, 1.5], frequencies: [0.02, 0.05, 0.1, 0.2], regime_amplitudes: [0.2, 0.8, 1.6], window: 4 };
-    const ds = new SyntheticSeries({ length: 64, offsets: p.offsets, frequencies: p.frequencies, regime_amplitudes: p.regime_amplitudes, stay_probability: 0.95, replicates: 2, noise: 0.05, seed: 0 });
-    let off = 0, fr = 0, reg = 0;
-    for (let k = 0; k < ds.size; k++) {
-      const s = ds.series(k), [o, f] = ds.staticOf(k);
-      const r = readSeriesFactors(s.x, p);
-      off += +(r.offset === o); fr += +(r.frequency === f);
-      reg += r.regimes.reduce((a, v, t) => a + +(v === s.regimes[t]), 0) / 64;
-    }
-    // The reader is the measuring stick of the swap: it must be near-exact on real series.
-    expect(off / ds.size).toBeGreaterThan(0.9);
-    expect(fr / ds.size).toBeGreaterThan(0.9);
-    expect(reg / ds.size).toBeGreaterThan(0.6);
-  });
-});
-
 describe('FilmMlp', () => {
   it('modulates every layer as h·(1 + scale) + shift, scale and shift the halves of one projection (checked in plain JS)', () => {
     const m = new FilmMlp({ features: 2, width: 3, layers: 1, condDim: 2, embedDim: 4, dropout: 0 }, new Rng(9));

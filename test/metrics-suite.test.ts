@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { specs } from '../components/metrics/index.ts';
+import { groundTruthSpecs as specs } from '../components/metrics/index.ts';
 import { createRegistry } from '../registry.ts';
 import { buildMetrics } from '../framework/evaluator/score.ts';
 import { deriveSeed } from '../framework/util/rng.ts';

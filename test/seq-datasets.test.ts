@@ -115,6 +115,34 @@ describe('SyntheticSeries', () => {
     expect(new Set(Array.from(r)).size).toBe(2);
     expect(Array.from(d.batch([5]).x.dataSync())).toEqual(Array.from(d.batch([5]).x.dataSync()));
   });
+
+  it('channels: a standing wave at drift 0, a delay embedding at drift 1; one channel keeps the old series and digest', () => {
+    const base = { length: 20, offsets: [-2, 2], frequencies: [1 / 8, 2 / 8], regime_amplitudes: [0.5, 1.5], stay_probability: 0.8, replicates: 2, noise: 0, seed: 4 };
+    const one = new SyntheticSeries(base), explicit = new SyntheticSeries({ ...base, channels: 1, drift: 1, random_phase: true });
+    expect(Array.from(explicit.batch([3]).x.dataSync())).toEqual(Array.from(one.batch([3]).x.dataSync()));
+    expect(explicit.fingerprint().digest).toBe(one.fingerprint().digest);
+    const C = 8;
+    // Drift 0, phase 0: step t across channels is offset + a_t·sin(2π f c), exactly.
+    const stand = new SyntheticSeries({ ...base, channels: C, drift: 0, random_phase: false });
+    expect(stand.elementSpec.x).toEqual([20, C]);
+    expect(stand.fingerprint().digest).not.toBe(one.fingerprint().digest);
+    for (const k of [0, 7]) {
+      const { x, regimes } = stand.series(k), [o, f] = stand.staticOf(k);
+      for (let t = 0; t < 20; t++) for (let c = 0; c < C; c++) {
+        expect(x[t * C + c]).toBeCloseTo(base.offsets[o] + base.regime_amplitudes[regimes[t]] * Math.sin(2 * Math.PI * base.frequencies[f] * c), 5);
+      }
+    }
+    // Drift 1: channel c at step t is channel 0 at step t + c wherever the regime holds over the span.
+    const delay = new SyntheticSeries({ ...base, channels: C, drift: 1 });
+    const { x, regimes } = delay.series(2);
+    let checked = 0;
+    for (let t = 0; t + C <= 20; t++) for (let c = 1; c < C; c++) {
+      if (regimes[t] !== regimes[t + c]) continue;
+      expect(x[t * C + c]).toBeCloseTo(x[(t + c) * C], 5);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
 });
 
 describe('TimeSeriesCSV', () => {

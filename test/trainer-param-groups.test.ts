@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { runExperiment } from '../framework/trainer/session.ts';
+import { executeRun } from '../framework/run/execute.ts';
 import { FileStore } from '../framework/tracking/filestore.ts';
 import { readSafetensors } from '../framework/trainer/safetensors.ts';
 import { ComponentRegistry } from '../framework/registry/registry.ts';
@@ -87,7 +87,7 @@ trainer:
 describe('trainer: parameter groups with their own optimisers', () => {
   it('each group is optimised by its own optimiser, at its own steps, with ctx.group set (hand-computed SGD)', async () => {
     const dir = writeTree({ 'g.yaml': config('untangle.optim.SGD') });
-    const out = await runExperiment({ registry: registry(), baseFiles: ['g.yaml'], overrides: [], cwd: dir, log: quiet });
+    const out = await executeRun({ registry: registry(), baseFiles: ['g.yaml'], overrides: [], cwd: dir, log: quiet });
     expect(out.status).toBe('FINISHED');
     const m = lastModel!;
     // a − 1 halves at each of the 4 steps; b + 2 halves at steps 0 and 2 only.
@@ -103,9 +103,9 @@ describe('trainer: parameter groups with their own optimisers', () => {
 
   it('both optimisers are checkpointed; a resumed run reproduces the uninterrupted one (Adam)', async () => {
     const dir = writeTree({ 'g.yaml': config('untangle.optim.Adam', 8) });
-    const straight = await runExperiment({ registry: registry(), baseFiles: ['g.yaml'], overrides: [], cwd: dir, log: quiet });
-    const half = await runExperiment({ registry: registry(), baseFiles: ['g.yaml'], overrides: ['trainer.max_steps=4'], cwd: dir, log: quiet });
-    const resumed = await runExperiment({ registry: registry(), baseFiles: ['g.yaml'], overrides: [], resume: half.runId, fork: true, cwd: dir, log: quiet });
+    const straight = await executeRun({ registry: registry(), baseFiles: ['g.yaml'], overrides: [], cwd: dir, log: quiet });
+    const half = await executeRun({ registry: registry(), baseFiles: ['g.yaml'], overrides: ['trainer.max_steps=4'], cwd: dir, log: quiet });
+    const resumed = await executeRun({ registry: registry(), baseFiles: ['g.yaml'], overrides: [], resume: half.runId, fork: true, cwd: dir, log: quiet });
     expect(resumed.fit.steps).toBe(8);
     const store = new FileStore(join(dir, 'runs'));
     const ckpt = (id: string) => readSafetensors(join(store.artifactDir(id)!, 'checkpoints/last.safetensors')).tensors;
@@ -120,10 +120,10 @@ describe('trainer: parameter groups with their own optimisers', () => {
 
   it('a declared group without an optimiser, or an optimiser for no group, is a config error', async () => {
     const noOpt = writeTree({ 'g.yaml': config('untangle.optim.SGD').replace(/ {2}optimizers:\n.*\n/, '') });
-    await expect(runExperiment({ registry: registry(), baseFiles: ['g.yaml'], overrides: [], cwd: noOpt, log: quiet }))
+    await expect(executeRun({ registry: registry(), baseFiles: ['g.yaml'], overrides: [], cwd: noOpt, log: quiet }))
       .rejects.toMatchObject({ code: 'param-group-no-optimizer' });
     const stray = writeTree({ 'g.yaml': config('untangle.optim.SGD') });
-    await expect(runExperiment({ registry: registry(), baseFiles: ['g.yaml'], overrides: ['model.params.declare=false'], cwd: stray, log: quiet }))
+    await expect(executeRun({ registry: registry(), baseFiles: ['g.yaml'], overrides: ['model.params.declare=false'], cwd: stray, log: quiet }))
       .rejects.toMatchObject({ code: 'param-group-unknown' });
   });
 });

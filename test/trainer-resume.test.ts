@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runExperiment } from '../framework/trainer/session.ts';
+import { executeRun } from '../framework/run/execute.ts';
 import { FileStore } from '../framework/tracking/filestore.ts';
 import { readSafetensors } from '../framework/trainer/safetensors.ts';
 import { UntangleError } from '../framework/util/errors.ts';
@@ -18,14 +18,14 @@ describe('generic trainer', () => {
   it('a run interrupted and resumed reproduces the uninterrupted run exactly', async () => {
     const dir = writeTree({ 'toy.yaml': TOY_CONFIG });
     const registry = toyTrainingRegistry();
-    const straight = await runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: [], cwd: dir, log: quiet });
+    const straight = await executeRun({ registry, baseFiles: ['toy.yaml'], overrides: [], cwd: dir, log: quiet });
     expect(straight.status).toBe('FINISHED');
 
     // First half: stop after 10 steps (max_steps=10 changes the config hash, so continue with --fork).
-    const half = await runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: ['trainer.max_steps=10'], cwd: dir, log: quiet });
-    await expect(runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: [], resume: half.runId, cwd: dir, log: quiet }))
+    const half = await executeRun({ registry, baseFiles: ['toy.yaml'], overrides: ['trainer.max_steps=10'], cwd: dir, log: quiet });
+    await expect(executeRun({ registry, baseFiles: ['toy.yaml'], overrides: [], resume: half.runId, cwd: dir, log: quiet }))
       .rejects.toMatchObject({ code: 'config-changed' });
-    const resumed = await runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: [], resume: half.runId, fork: true, cwd: dir, log: quiet });
+    const resumed = await executeRun({ registry, baseFiles: ['toy.yaml'], overrides: [], resume: half.runId, fork: true, cwd: dir, log: quiet });
     expect(resumed.fit.steps).toBe(20);
 
     const store = new FileStore(join(dir, 'runs'));
@@ -42,10 +42,10 @@ describe('generic trainer', () => {
   it('resumes the same run in place from its last checkpoint', async () => {
     const dir = writeTree({ 'toy.yaml': TOY_CONFIG });
     const registry = toyTrainingRegistry();
-    const full = await runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: [], cwd: dir, log: quiet });
+    const full = await executeRun({ registry, baseFiles: ['toy.yaml'], overrides: [], cwd: dir, log: quiet });
     const store = new FileStore(join(dir, 'runs'));
     // Continuing a finished run with the same config is a no-op loop that re-finishes it.
-    const again = await runExperiment({ registry, baseFiles: [], overrides: [], resume: full.runId, cwd: dir, log: quiet });
+    const again = await executeRun({ registry, baseFiles: [], overrides: [], resume: full.runId, cwd: dir, log: quiet });
     expect(again.runId).toBe(full.runId);
     expect(again.fit.steps).toBe(20);
     expect(metricLines(store, full.runId, 'train/loss')).toHaveLength(4);
@@ -54,10 +54,10 @@ describe('generic trainer', () => {
   it('finds a run to resume in another store with --store', async () => {
     const dir = writeTree({ 'toy.yaml': TOY_CONFIG });
     const registry = toyTrainingRegistry();
-    const first = await runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: ['tracking.uri=elsewhere'], cwd: dir, log: quiet });
-    await expect(runExperiment({ registry, baseFiles: [], overrides: [], resume: first.runId, cwd: dir, log: quiet }))
+    const first = await executeRun({ registry, baseFiles: ['toy.yaml'], overrides: ['tracking.uri=elsewhere'], cwd: dir, log: quiet });
+    await expect(executeRun({ registry, baseFiles: [], overrides: [], resume: first.runId, cwd: dir, log: quiet }))
       .rejects.toMatchObject({ code: 'run-not-found' });
-    const again = await runExperiment({ registry, baseFiles: [], overrides: [], resume: first.runId, store: 'elsewhere', cwd: dir, log: quiet });
+    const again = await executeRun({ registry, baseFiles: [], overrides: [], resume: first.runId, store: 'elsewhere', cwd: dir, log: quiet });
     expect(again.runId).toBe(first.runId);
     expect(new FileStore(join(dir, 'elsewhere')).getRun(first.runId)!.tags['untangle.resumed']).toMatch(/^\d+$/);
   });
@@ -66,16 +66,16 @@ describe('generic trainer', () => {
     const dir = writeTree({ 'toy.yaml': TOY_CONFIG });
     const registry = toyTrainingRegistry();
     const layout = ['trainer.ckpt_every=10'];
-    const straight = await runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: layout, cwd: dir, log: quiet });
+    const straight = await executeRun({ registry, baseFiles: ['toy.yaml'], overrides: layout, cwd: dir, log: quiet });
     // Dies at step 15: losses for 5, 10 and 15 are logged, the checkpoint holds step 10.
     const crash = [...layout, `+trainer.callbacks.crash={target: test.callbacks.CrashOnce, params: {at_step: 15, token: '${dir}'}}`];
-    await expect(runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: crash, cwd: dir, log: quiet })).rejects.toThrow(/simulated crash at step 15/);
+    await expect(executeRun({ registry, baseFiles: ['toy.yaml'], overrides: crash, cwd: dir, log: quiet })).rejects.toThrow(/simulated crash at step 15/);
     const store = new FileStore(join(dir, 'runs'));
     const died = store.searchRuns().find((r) => r.info.runId !== straight.runId)!;
     expect(died.info.status).toBe('FAILED');
     expect(store.metricHistory(died.info.runId, 'train/loss').map((p) => p.step)).toEqual([5, 10, 15]);
 
-    const resumed = await runExperiment({ registry, baseFiles: [], overrides: [], resume: died.info.runId, cwd: dir, log: quiet });
+    const resumed = await executeRun({ registry, baseFiles: [], overrides: [], resume: died.info.runId, cwd: dir, log: quiet });
     expect(resumed.runId).toBe(died.info.runId);
     expect(resumed.status).toBe('FINISHED');
     expect(metricLines(store, died.info.runId, 'train/loss')).toEqual(metricLines(store, straight.runId, 'train/loss'));
@@ -85,7 +85,7 @@ describe('generic trainer', () => {
   it('a NaN loss stops with a clear error, keeps the last good checkpoint and marks the run FAILED', async () => {
     const dir = writeTree({ 'toy.yaml': TOY_CONFIG });
     const registry = toyTrainingRegistry();
-    const err = await runExperiment({ registry, baseFiles: ['toy.yaml'], overrides: ['data.train.params.poison=true'], cwd: dir, log: quiet }).catch((e: unknown) => e);
+    const err = await executeRun({ registry, baseFiles: ['toy.yaml'], overrides: ['data.train.params.poison=true'], cwd: dir, log: quiet }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UntangleError);
     expect((err as UntangleError).code).toBe('non-finite-loss');
     const store = new FileStore(join(dir, 'runs'));
@@ -96,7 +96,7 @@ describe('generic trainer', () => {
 
   it('records config, overrides, seeds, fingerprint and dataset with the run', async () => {
     const dir = writeTree({ 'toy.yaml': TOY_CONFIG });
-    const out = await runExperiment({ registry: toyTrainingRegistry(), baseFiles: ['toy.yaml'], overrides: ['seed=7'], cwd: dir, log: quiet });
+    const out = await executeRun({ registry: toyTrainingRegistry(), baseFiles: ['toy.yaml'], overrides: ['seed=7'], cwd: dir, log: quiet });
     const store = new FileStore(join(dir, 'runs'));
     const rec = store.getRun(out.runId)!;
     expect(rec.params['model.params.latent']).toBe('4');
@@ -122,7 +122,7 @@ describe('generic trainer', () => {
 
   it('clips gradients by global norm and keeps an EMA of the weights when asked', async () => {
     const dir = writeTree({ 'toy.yaml': TOY_CONFIG });
-    const out = await runExperiment({ registry: toyTrainingRegistry(), baseFiles: ['toy.yaml'], overrides: ['trainer.grad_clip=0.001', 'trainer.ema.enabled=true', 'trainer.ema.decay=0.5'], cwd: dir, log: quiet });
+    const out = await executeRun({ registry: toyTrainingRegistry(), baseFiles: ['toy.yaml'], overrides: ['trainer.grad_clip=0.001', 'trainer.ema.enabled=true', 'trainer.ema.decay=0.5'], cwd: dir, log: quiet });
     const store = new FileStore(join(dir, 'runs'));
     const norms = store.metricHistory(out.runId, 'train/grad_norm').map((p) => p.value);
     expect(norms).toHaveLength(4);

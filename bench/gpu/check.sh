@@ -69,7 +69,7 @@ direct_build() {
   local info inc lib abi cuda std nodeinc
   info=$(node $pkg/build.mjs --find) || return 1
   [ "$info" != null ] || { say "build.mjs found no libtorch"; return 1; }
-  read -r inc lib abi cuda ver < <(node -e 'const f=JSON.parse(process.argv[1]); console.log(f.include, f.lib, f.cxx11Abi ?? 1, f.cuda ? 1 : 0, f.fullVersion)' "$info")
+  read -r inc lib abi cuda ver src < <(node -e 'const f=JSON.parse(process.argv[1]); console.log(f.include, f.lib, f.cxx11Abi ?? 1, f.cuda ? 1 : 0, f.fullVersion, f.source)' "$info")
   nodeinc=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")/include/node
   [ -f "$nodeinc/node_api.h" ] || nodeinc=/usr/include/node
   std=c++20; grep -q 'CXX_STANDARD 20' "$(dirname "$inc")/share/cmake/Torch/TorchConfig.cmake" 2>/dev/null || std=c++17
@@ -83,8 +83,8 @@ direct_build() {
   done
   for p in "${pids[@]}"; do wait "$p" || return 1; done
   g++ -shared -o $pkg/build/Release/untangle_torch.node $pkg/build/Release/obj/*.o $libs || return 1
-  printf '{"version":"%s","source":"direct g++ build (bench/gpu/check.sh)","include":"%s","lib":"%s","cuda":%s,"builtAt":"%s"}\n' \
-    "$ver" "$inc" "$lib" "$([ "$cuda" = 1 ] && echo true || echo false)" "$(date -u +%FT%TZ)" > $pkg/build/untangle-libtorch.json
+  printf '{"version":"%s","source":"%s (direct g++ build, bench/gpu/check.sh)","include":"%s","lib":"%s","cuda":%s,"builtAt":"%s"}\n' \
+    "$ver" "$src" "$inc" "$lib" "$([ "$cuda" = 1 ] && echo true || echo false)" "$(date -u +%FT%TZ)" > $pkg/build/untangle-libtorch.json
 }
 command -v make >/dev/null || { say "make not found: building with g++ directly"; direct=1; }
 if [ "$direct" = 1 ]; then

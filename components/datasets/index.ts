@@ -6,9 +6,13 @@ import { dspritesFileSpec, dspritesSpec } from './dsprites/specs.ts';
 import { shapes3dFileSpec, shapes3dSpec } from './shapes3d/specs.ts';
 import { mpi3dSpec } from './mpi3d.ts';
 import { cars3dSpec } from './cars3d.ts';
+import { specs as sequential } from './sequential/index.ts';
+import { specs as v3 } from './v3/index.ts';
 
+/** Every data set spec under components/datasets/, sub-folders included. */
 export const specs: ComponentSpec[] = [
   dspritesSpec, dspritesFileSpec, shapes3dSpec, shapes3dFileSpec, mpi3dSpec, cars3dSpec,
+  ...sequential, ...v3,
 ];
 
 export { GroundTruthImages } from './ground-truth-dataset.ts';

@@ -5,7 +5,7 @@ import type { Model, Outputs, StepContext } from '../../framework/contracts/inde
 import type { Batch } from '../../framework/contracts/index.ts';
 import { Rng } from '../../framework/util/rng.ts';
 import { ConvEncoder, DeconvDecoder } from './conv-vae-nets.ts';
-import { reparameterize } from './gaussian.ts';
+import { reparameterize } from '../nn/gaussian-noise.ts';
 
 export interface BetaVAEParams {
   in_channels: number;

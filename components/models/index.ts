@@ -1,4 +1,11 @@
 import type { ComponentSpec } from '../../framework/registry/types.ts';
 import { betaVaeSpec } from './beta-vae.ts';
+import { specs as autoencoder } from './autoencoder/index.ts';
+import { specs as diffusion } from './diffusion/index.ts';
+import { specs as disdiff } from './disdiff/index.ts';
+import { specs as sequential } from './sequential/index.ts';
+import { specs as v3 } from './v3/index.ts';
+import { specs as diffsda } from './diffsda/index.ts';
 
-export const specs: ComponentSpec[] = [betaVaeSpec];
+/** Every model spec under components/models/, sub-folders included (registry.ts registers this one list). */
+export const specs: ComponentSpec[] = [betaVaeSpec, ...autoencoder, ...diffusion, ...disdiff, ...sequential, ...v3, ...diffsda];

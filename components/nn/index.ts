@@ -27,3 +27,6 @@ export {
 } from './layers/recurrent.ts';
 export { TanhRNN } from './layers/tanh-rnn.ts';
 export { MultiHeadSelfAttention } from './layers/attention.ts';
+// Tensor helpers shared by models, losses and samplers (not layers): they live here, below every kind.
+export { stopGradient } from './stop-gradient.ts';
+export { normalNoise, reparameterize } from './gaussian-noise.ts';

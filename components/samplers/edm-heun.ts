@@ -3,7 +3,7 @@ import { defineComponent } from '../../framework/registry/types.ts';
 import type { SigmaDenoiser, SigmaSampler } from '../../framework/contracts/index.ts';
 import { UntangleError } from '../../framework/util/errors.ts';
 import type { Rng } from '../../framework/util/rng.ts';
-import { normalNoise } from '../models/gaussian.ts';
+import { normalNoise } from '../nn/gaussian-noise.ts';
 
 export interface EdmHeunParams {
   /** Sampling steps T (the seed's `diffusion_steps`; the upstream's default of 1000 was a trap: bug 13). */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../framework/util/rng.ts';
 import { UntangleError } from '../../framework/util/errors.ts';
-import { normalNoise } from '../models/gaussian.ts';
+import { normalNoise } from '../nn/gaussian-noise.ts';
 
 export type BetaSchedule = 'linear' | 'cosine';
 

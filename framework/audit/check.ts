@@ -10,7 +10,7 @@ import { diffConfigs, formatChanges } from '../config/diff.ts';
 import type { ConfigMap } from '../config/tree.ts';
 import { sections } from '../trainer/parts.ts';
 import { defaultResolvers } from '../trainer/resolvers.ts';
-import { RESOLVED_CONFIG_REL } from '../trainer/session.ts';
+import { RESOLVED_CONFIG_REL } from '../trainer/resolvers.ts';
 import { selectBackend } from '../backends/select.ts';
 import type { FileStore } from '../tracking/filestore.ts';
 import type { RunRecord } from '../tracking/types.ts';

@@ -12,6 +12,8 @@ export interface ConfigIssue {
   expected?: string;
   got?: string;
   suggestion?: string;
+  /** The component whose schema the problem is against, and where it is defined (`T (defined in f.ts:12)`). */
+  component?: string;
 }
 
 export function formatIssue(i: ConfigIssue): string {
@@ -20,6 +22,7 @@ export function formatIssue(i: ConfigIssue): string {
   if (i.expected) lines.push(`    expected: ${i.expected}`);
   if (i.got !== undefined) lines.push(`    got: ${i.got}`);
   if (i.suggestion) lines.push(`    did you mean: ${i.suggestion}`);
+  if (i.component) lines.push(`    component: ${i.component}`);
   return lines.join('\n');
 }
 

@@ -5,7 +5,7 @@ import type { ComponentRegistry } from '../registry/registry.ts';
 import { composeConfig } from '../config/compose.ts';
 import { sections } from '../trainer/parts.ts';
 import { defaultResolvers, LAST_CHECKPOINT } from '../trainer/resolvers.ts';
-import { runExperiment } from '../trainer/session.ts';
+import { executeRun } from '../run/execute.ts';
 import { FileStore } from '../tracking/filestore.ts';
 import { localStoreDir } from '../tracking/open.ts';
 import { UntangleError } from '../util/errors.ts';
@@ -113,7 +113,7 @@ export async function runStages(req: RunStagesRequest): Promise<StageOutcome[]> 
       continue;
     }
     log(`stage ${stage.name}: training ${runName}`);
-    const r = await runExperiment({ registry: req.registry, baseFiles: stage.base, overrides, cwd, log, tags: { 'untangle.experiment': exp.name, 'untangle.stage': stage.name } });
+    const r = await executeRun({ registry: req.registry, baseFiles: stage.base, overrides, cwd, log, tags: { 'untangle.experiment': exp.name, 'untangle.stage': stage.name } });
     if (r.status !== 'FINISHED') {
       throw new UntangleError('stage-not-finished', `stage ${stage.name} ended ${r.status}; later stages need it`, { run: r.runId }, `continue it with untangle run --resume ${r.runId}, then rerun the experiment`);
     }

@@ -1,6 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { BuildContext, ComponentNode, ComponentSpec } from './types.ts';
-import { isComponentNode } from './types.ts';
+import { isComponentNode, sourceNote } from './types.ts';
 import type { ComponentRegistry } from './registry.ts';
 import { propertiesOf, slotOf, isSchema } from './schema-walk.ts';
 import { deriveSeed } from '../util/rng.ts';
@@ -38,7 +38,7 @@ export class Instantiator {
       return spec.create(params, ctx) as T;
     } catch (e) {
       if (e instanceof UntangleError) throw e;
-      throw new UntangleError('build-failed', `building '${node.target}' at '${path}' failed: ${(e as Error).message}`, { path, target: node.target });
+      throw new UntangleError('build-failed', `building '${node.target}'${sourceNote(spec)} at '${path}' failed: ${(e as Error).message}`, { path, target: node.target, ...(spec.source ? { source: spec.source } : {}) });
     }
   }
 

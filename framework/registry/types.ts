@@ -1,4 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
+import { callerSource } from './source.ts';
 
 /** What a component is for; a config slot accepts only components of its kind. */
 export const COMPONENT_KINDS = [
@@ -43,6 +44,11 @@ export interface ComponentSpec<P = object, T = unknown> {
    * unique within the kind. The registry resolves them; configs always name the full target.
    */
   readonly aliases?: readonly string[];
+  /**
+   * `file:line` that defines the spec, relative to the repository root; `defineComponent` fills it
+   * in from the call stack. Shown by `untangle ls` and by every config error that names the target.
+   */
+  readonly source?: string;
   create(params: P, ctx: BuildContext): T;
 }
 
@@ -62,5 +68,10 @@ export function isComponentNode(v: unknown): v is ComponentNode {
  * registry validates params against the schema before `create` ever sees them.
  */
 export function defineComponent<P, T>(spec: ComponentSpec<P, T>): ComponentSpec<P, T> {
-  return spec;
+  return spec.source ? spec : { ...spec, source: callerSource() };
+}
+
+/** ` (defined in components/x.ts:12)` for messages, or nothing for a spec without a known source. */
+export function sourceNote(spec: Pick<ComponentSpec, 'source'>): string {
+  return spec.source ? ` (defined in ${spec.source})` : '';
 }

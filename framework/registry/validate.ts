@@ -1,8 +1,8 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { ComponentKind, JsonSchema } from './types.ts';
+import { sourceNote, type ComponentKind, type ComponentSpec, type JsonSchema } from './types.ts';
 import type { ComponentRegistry } from './registry.ts';
 import { ajvView, isSchema, propertiesOf, slotOf } from './schema-walk.ts';
-import { type ConfigPath, type ConfigValue, formatPath, isMap, leafPaths, deepClone, getAt } from '../config/tree.ts';
+import { type ConfigMap, type ConfigPath, type ConfigValue, formatPath, isMap, leafPaths, deepClone, getAt } from '../config/tree.ts';
 import type { Provenance } from '../config/origin.ts';
 import type { ConfigIssue } from '../config/issues.ts';
 import { suggest } from '../util/suggest.ts';
@@ -80,6 +80,17 @@ export class TreeValidator {
       issues.push(at({ code: 'unknown-target', message: `unknown ${kind} target '${target}'`, expected: `a registered ${kind} (see \`untangle ls ${kind}\`)`, suggestion }, [...path, 'target']));
       return;
     }
+    const component = `${spec.target}${sourceNote(spec)}`;
+    const first = issues.length;
+    this.checkComponent(node, spec, kind, path, prov, issues, at);
+    // Problems against this component's schema name it and its file; a nested component's problems
+    // already name their own.
+    for (let i = first; i < issues.length; i++) issues[i].component ??= component;
+  }
+
+  private checkComponent(node: ConfigMap, spec: ComponentSpec, kind: ComponentKind, path: ConfigPath, prov: Provenance, issues: ConfigIssue[],
+    at: (extra: Partial<ConfigIssue> & { code: string; message: string }, p?: ConfigPath) => ConfigIssue): void {
+    const target = spec.target;
     if (spec.kind !== kind) {
       issues.push(at({ code: 'wrong-kind', message: `'${target}' is a ${spec.kind}, but a ${kind} belongs here`, expected: `a ${kind}: ${this.registry.targets(kind).slice(0, 6).join(', ')}${this.registry.targets(kind).length > 6 ? ', ...' : ''}`, got: spec.kind, suggestion: suggest(target, this.registry.targets(kind)) }, [...path, 'target']));
       return;

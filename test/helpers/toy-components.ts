@@ -6,7 +6,7 @@ import type { Batch, GroundTruthDataset } from '../../framework/contracts/index.
 import { Module, Linear } from '../../components/nn/index.ts';
 import { Rng } from '../../framework/util/rng.ts';
 import { ALL_SPECS } from '../../registry.ts';
-import { normalNoise } from '../../components/models/gaussian.ts';
+import { normalNoise } from '../../components/nn/gaussian-noise.ts';
 
 /**
  * A 2-factor "bar" data set (8×8: a horizontal bar at row f0, a vertical one at column f1) and a

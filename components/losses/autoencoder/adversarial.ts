@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Outputs, ParamGroup } from '../../../framework/contracts/index.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
-import { stopGradient } from '../../models/common/stop-gradient.ts';
+import { stopGradient } from '../../nn/stop-gradient.ts';
 import { PatchDiscriminator } from './discriminator.ts';
 
 export interface AdversarialParams {

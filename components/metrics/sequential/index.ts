@@ -6,9 +6,9 @@ import { tsProbeSpec } from './ts-probe.ts';
 import { mortalityPredictionSpec } from './mortality-prediction.ts';
 import { otPredictionSpec } from './ot-prediction.ts';
 import { analyticSwapSpec } from './analytic-swap.ts';
-
-import { seriesSwapSpec } from './series-swap.ts';
+import { seriesPicturesSpec } from './series-pictures.ts';
+import { generatedSeriesSpec } from './generated-series.ts';
 import { faceSwapHookSpec } from './face-swap-hook.ts';
 
 export const specs: ComponentSpec[] = [swapAccuracySpec, speakerEerSpec, judgeAccuracySpec, tsProbeSpec,
-  mortalityPredictionSpec, otPredictionSpec, analyticSwapSpec, seriesSwapSpec, faceSwapHookSpec];
+  mortalityPredictionSpec, otPredictionSpec, analyticSwapSpec, seriesPicturesSpec, generatedSeriesSpec, faceSwapHookSpec];

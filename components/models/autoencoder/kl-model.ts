@@ -5,7 +5,7 @@ import type { Model, Outputs, StepContext } from '../../../framework/contracts/i
 import type { Batch } from '../../../framework/contracts/index.ts';
 import { Rng } from '../../../framework/util/rng.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
-import { reparameterize } from '../gaussian.ts';
+import { reparameterize } from '../../nn/gaussian-noise.ts';
 import { LdmDecoder, LdmEncoder, DDCONFIG_SCHEMA, type DDConfig } from './nets.ts';
 import { reconstructionPictures, type FirstStage } from './first-stage.ts';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, init } from '../../nn/index.ts';
 import type { Rng } from '../../../framework/util/rng.ts';
-import { stopGradient } from '../common/stop-gradient.ts';
+import { stopGradient } from '../../nn/stop-gradient.ts';
 
 export interface QuantizeOutput {
   /** Straight-through quantised latents: forward value = nearest codes, gradient passes to `z`. */

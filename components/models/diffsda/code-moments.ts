@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, init } from '../../nn/index.ts';
 import { Rng } from '../../../framework/util/rng.ts';
-import { normalNoise } from '../gaussian.ts';
+import { normalNoise } from '../../nn/gaussian-noise.ts';
 
 /**
  * An ex-post diagonal Gaussian over codes (a fit to the aggregate posterior, as in RAE, Ghosh et

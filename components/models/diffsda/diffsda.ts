@@ -7,7 +7,7 @@ import { Rng } from '../../../framework/util/rng.ts';
 import { drawSigmas } from '../../losses/edm.ts';
 import { edmCoefficientArrays } from '../../losses/edm-precond.ts';
 import { sequenceNoise } from '../../samplers/edm-heun.ts';
-import { normalNoise } from '../gaussian.ts';
+import { normalNoise } from '../../nn/gaussian-noise.ts';
 import type { StaticDynamicModel } from '../sequential/types.ts';
 import { SeriesEncoder } from './ts-encoder.ts';
 import { FilmMlp } from './film-mlp.ts';

@@ -41,6 +41,8 @@ export interface FilmMlpOptions {
  * DiffSDA's per-step denoiser F(c_in·x, c_noise, a): the re-injected MLP whose every Linear output
  * is modulated twice, h·(1 + scale_t) + shift_t from the noise embedding, then
  * ·(1 + scale_a) + shift_a from a_τ = [d_τ, s], before its LayerNorm; `[N, F]` → `[N, F]`.
+ * With `condDim` 0 there is no a and no second modulation: the unconditional ε-network of the
+ * latent prior over the codes themselves.
  */
 export class FilmMlp extends Module {
   readonly embed: FourierEmbedding;
@@ -59,12 +61,12 @@ export class FilmMlp extends Module {
     this.mlp = this.child('mlp', new ReinjectedMlp(o.features, o.width, o.layers, o.dropout, rng));
     for (let i = 0; i < o.layers; i++) {
       this.tFilm.push(this.child(`t_film${i}`, new Linear(o.embedDim, 2 * o.width, rng)));
-      this.aFilm.push(this.child(`a_film${i}`, new Linear(o.condDim, 2 * o.width, rng)));
+      if (o.condDim > 0) this.aFilm.push(this.child(`a_film${i}`, new Linear(o.condDim, 2 * o.width, rng)));
     }
     this.out = this.child('out', new Linear(o.width, o.features, rng));
   }
 
-  denoise(x: tf.Tensor2D, cNoise: tf.Tensor1D, a: tf.Tensor2D, rng?: Rng): tf.Tensor2D {
+  denoise(x: tf.Tensor2D, cNoise: tf.Tensor1D, a: tf.Tensor2D | null, rng?: Rng): tf.Tensor2D {
     const emb = this.embed.forward(cNoise);
     // Scale and shift each from its half of the projection's weight: splitting the small [in, 2W]
     // weight instead of the [N, 2W] output saves a split forward and a concat backward of
@@ -77,7 +79,10 @@ export class FilmMlp extends Module {
       const shift = tf.fused.matMul({ a: c2, b: wb, bias: bb });
       return tf.add(tf.mul(h, scale1), shift);
     };
-    const h = this.mlp.forward(x, rng, (z, i) => film(film(z, this.tFilm[i], emb), this.aFilm[i], a));
+    const h = this.mlp.forward(x, rng, (z, i) => {
+      const zt = film(z, this.tFilm[i], emb);
+      return a === null || this.aFilm.length === 0 ? zt : film(zt, this.aFilm[i], a);
+    });
     return this.out.forward(h) as tf.Tensor2D;
   }
 }

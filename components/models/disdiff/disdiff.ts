@@ -9,7 +9,7 @@ import { LatentDiffusion } from '../diffusion/latent-diffusion.ts';
 import { UNetDecoder, type TrunkState } from '../diffusion/unet.ts';
 import { DDIMSampler } from '../../samplers/samplers.ts';
 import { loadModuleFromCheckpoint } from '../autoencoder/first-stage.ts';
-import { stopGradient } from '../common/stop-gradient.ts';
+import { stopGradient } from '../../nn/stop-gradient.ts';
 import { UnitEncoder } from './encoder.ts';
 import { orthogonalRows } from './orthogonal.ts';
 import { fitUnitPca, projectUnits, type UnitPca } from './pca.ts';

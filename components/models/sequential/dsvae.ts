@@ -4,7 +4,7 @@ import { defineComponent } from '../../../framework/registry/types.ts';
 import type { Model, Outputs, StepContext } from '../../../framework/contracts/index.ts';
 import type { Batch } from '../../../framework/contracts/index.ts';
 import { Rng } from '../../../framework/util/rng.ts';
-import { normalNoise, reparameterize } from '../gaussian.ts';
+import { normalNoise, reparameterize } from '../../nn/gaussian-noise.ts';
 import { frameDecoder, frameEncoder, GaussianHead, isImageFrame, type FrameDecoder, type FrameEncoder } from './frame-nets.ts';
 import { LstmPrior } from './lstm-prior.ts';
 import type { StaticDynamicModel } from './types.ts';

@@ -4,7 +4,7 @@ import type { JsonSchema } from '../../../framework/registry/types.ts';
 import type { Model, Outputs, StepContext } from '../../../framework/contracts/index.ts';
 import type { Batch } from '../../../framework/contracts/index.ts';
 import type { Rng } from '../../../framework/util/rng.ts';
-import { normalNoise } from '../gaussian.ts';
+import { normalNoise } from '../../nn/gaussian-noise.ts';
 import { frameEncoder, isImageFrame, type FrameEncoder } from './frame-nets.ts';
 
 /** Parameters shared by the dynamical VAEs of Girin et al.'s review (x_dim 80, z 16–32). */

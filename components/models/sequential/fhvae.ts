@@ -5,7 +5,7 @@ import type { Model, Outputs, StepContext } from '../../../framework/contracts/i
 import type { Batch } from '../../../framework/contracts/index.ts';
 import { Rng } from '../../../framework/util/rng.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
-import { normalNoise, reparameterize } from '../gaussian.ts';
+import { normalNoise, reparameterize } from '../../nn/gaussian-noise.ts';
 import { GaussianHead } from './frame-nets.ts';
 import { StackedLSTM } from './stacked-lstm.ts';
 import type { StaticDynamicModel } from './types.ts';

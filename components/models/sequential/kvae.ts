@@ -5,7 +5,7 @@ import { defineComponent } from '../../../framework/registry/types.ts';
 import type { Model, Outputs, StepContext } from '../../../framework/contracts/index.ts';
 import type { Batch } from '../../../framework/contracts/index.ts';
 import { Rng } from '../../../framework/util/rng.ts';
-import { normalNoise } from '../gaussian.ts';
+import { normalNoise } from '../../nn/gaussian-noise.ts';
 import { frameDecoder, frameEncoder, GaussianHead, isImageFrame, type FrameDecoder, type FrameEncoder } from './frame-nets.ts';
 import { kalmanFilter, rtsSmoother, type Lgssm } from './kalman.ts';
 

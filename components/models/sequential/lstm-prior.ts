@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { LSTM, LSTMCell, Module } from '../../nn/index.ts';
 import type { Rng } from '../../../framework/util/rng.ts';
 import { GaussianHead } from './frame-nets.ts';
-import { normalNoise } from '../gaussian.ts';
+import { normalNoise } from '../../nn/gaussian-noise.ts';
 
 /**
  * DSVAE's learned dynamic prior p(z_t | z_<t) = N(μ(h_t), σ²(h_t)), h_t = LSTM(z_{t−1}), z_0 = 0.

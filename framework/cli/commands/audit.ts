@@ -6,7 +6,7 @@ import { localStoreDir } from '../../tracking/open.ts';
 import { parseValue } from '../../config/overrides.ts';
 import { UntangleError } from '../../util/errors.ts';
 import { auditFingerprint, formatFingerprintAudit } from '../../audit/check.ts';
-import { auditRerun, formatRerunAudit } from '../../audit/rerun.ts';
+import { auditRerun, formatRerunAudit } from '../../run/rerun.ts';
 import { diffRuns, formatRunDiff } from '../../audit/diff-runs.ts';
 
 export const AUDIT_HELP = 'audit RUN_ID [--rerun [--steps K] [--tolerance train/loss=0,eval/*=1e-3]] [--store runs]';

@@ -19,7 +19,8 @@ export function lsCommand(args: ParsedArgs, registry: ComponentRegistry): number
     if (!specs.length) continue;
     process.stdout.write(`${k}:\n`);
     const w = Math.max(...specs.map((s) => s.target.length));
-    for (const s of specs) process.stdout.write(`  ${s.target.padEnd(w)}  ${s.description}\n`);
+    // The source file on its own line, so descriptions stay readable and the path is one click away.
+    for (const s of specs) process.stdout.write(`  ${s.target.padEnd(w)}  ${s.description}\n${s.source ? `  ${' '.repeat(w)}  ${s.source}\n` : ''}`);
   }
   if (!kind) lsGroups();
   return 0;

@@ -1,12 +1,12 @@
 import type { ParsedArgs } from '../args.ts';
 import { flag, hasFlag } from '../args.ts';
 import type { ComponentRegistry } from '../../registry/registry.ts';
-import { runExperiment } from '../../trainer/session.ts';
+import { executeRun } from '../../run/execute.ts';
 import { UntangleError } from '../../util/errors.ts';
 
 /** `untangle run --base a.yaml [b.yaml] [overrides] [--resume RUN_ID [--fork] [--store URI]]`. */
 export async function runCommand(args: ParsedArgs, registry: ComponentRegistry): Promise<number> {
-  const outcome = await runExperiment({
+  const outcome = await executeRun({
     registry,
     baseFiles: args.baseFiles,
     overrides: args.overrides,

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { runExperiment } from '../framework/trainer/session.ts';
+import { executeRun } from '../framework/run/execute.ts';
 import { FileStore } from '../framework/tracking/filestore.ts';
 import { createRegistry } from '../registry.ts';
 import { writeTree } from './helpers/fixtures.ts';
@@ -61,12 +61,12 @@ describe('sequential runs through the generic trainer', () => {
     const dir = writeTree({ 'judge.yaml': JUDGE, 'dsvae.yaml': DSVAE });
     const registry = createRegistry();
     // The judge must exist first: ${run:tiny-judge} is a config error until it has finished.
-    const early = await runExperiment({ registry, baseFiles: ['dsvae.yaml'], overrides: [], cwd: dir, log: quiet }).catch((e: unknown) => e);
+    const early = await executeRun({ registry, baseFiles: ['dsvae.yaml'], overrides: [], cwd: dir, log: quiet }).catch((e: unknown) => e);
     expect(early).toBeInstanceOf(UntangleError);
     expect((early as UntangleError).format()).toMatch(/no run named 'tiny-judge'/);
-    const judge = await runExperiment({ registry, baseFiles: ['judge.yaml'], overrides: [], cwd: dir, log: quiet });
+    const judge = await executeRun({ registry, baseFiles: ['judge.yaml'], overrides: [], cwd: dir, log: quiet });
     expect(judge.status).toBe('FINISHED');
-    const run = await runExperiment({ registry, baseFiles: ['dsvae.yaml'], overrides: [], cwd: dir, log: quiet });
+    const run = await executeRun({ registry, baseFiles: ['dsvae.yaml'], overrides: [], cwd: dir, log: quiet });
     expect(run.status).toBe('FINISHED');
     const store = new FileStore(join(dir, 'runs'));
     const losses = store.metricHistory(run.runId, 'train/loss').map((p) => p.value);

@@ -1,25 +1,21 @@
 import { existsSync } from 'node:fs';
 import { join, basename, extname } from 'node:path';
-import { stringify as stringifyYaml } from 'yaml';
 import type { ComponentRegistry } from '../registry/registry.ts';
-import { composeConfig, type ComposedConfig } from '../config/compose.ts';
-import { diffConfigs, formatChanges } from '../config/diff.ts';
-import { selectBackend, type BackendChoice } from '../backends/select.ts';
-import { fingerprint, fingerprintTags } from '../audit/fingerprint.ts';
-import { flattenParams } from '../tracking/params.ts';
-import { PARAM_ARTIFACT_TAG_PREFIX } from '../tracking/rest/oversized.ts';
-import { openTracker, localStoreDir } from '../tracking/open.ts';
-import type { RunWriter, Tracker } from '../tracking/types.ts';
+import { selectBackend } from '../backends/select.ts';
+import { localStoreDir } from '../tracking/open.ts';
+import type { RunWriter } from '../tracking/types.ts';
 import { skipRecordedMetrics } from '../tracking/resumed-run.ts';
 import { logCurvePictures } from '../tracking/curve-pictures.ts';
-import { buildParts, sections, type RunParts } from './parts.ts';
-import { Trainer, type FitResult } from './trainer.ts';
-import { loadCheckpoint, assignVariables, type LoadedCheckpoint } from './checkpoint.ts';
+import { buildParts, sections, type RunParts } from '../trainer/parts.ts';
+import { Trainer, type FitResult } from '../trainer/trainer.ts';
+import { loadCheckpoint, type LoadedCheckpoint } from '../trainer/checkpoint.ts';
+import { Ema } from '../trainer/ema.ts';
 import { evaluateMetrics, logScores } from '../evaluator/evaluate.ts';
 import { UntangleError } from '../util/errors.ts';
-import { Ema } from './ema.ts';
 import { deriveSeed } from '../util/rng.ts';
-import { defaultResolvers, LAST_CHECKPOINT, RESOLVED_CONFIG_REL } from './resolvers.ts';
+import { planRun } from './plan.ts';
+import { recordRun } from './record.ts';
+import { CHECKPOINT_REL } from './weights.ts';
 
 export interface RunRequest {
   registry: ComponentRegistry;
@@ -49,11 +45,12 @@ export interface RunOutcome {
   configHash: string;
 }
 
-export const CHECKPOINT_REL = LAST_CHECKPOINT;
-export { RESOLVED_CONFIG_REL } from './resolvers.ts';
-
-/** `untangle run`: compose, validate, build, train, evaluate, all recorded in the tracking store. */
-export async function runExperiment(req: RunRequest): Promise<RunOutcome> {
+/**
+ * `untangle run`: plan (compose, validate, resume or fork), open the tracked run, build its parts,
+ * record them, train, evaluate; all recorded in the tracking store. One run; a multi-stage
+ * experiment (framework/experiment/) calls this once per stage.
+ */
+export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const log = req.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const cwd = req.cwd ?? process.cwd();
   const plan = planRun(req, cwd, log);
@@ -162,73 +159,6 @@ export async function runExperiment(req: RunRequest): Promise<RunOutcome> {
   }
 }
 
-interface RunPlan {
-  composed: ComposedConfig;
-  tracker: Tracker;
-  resumeRun?: string;
-  fork: boolean;
-}
-
-/**
- * Decides what config a run uses. A resume with no --base reuses the run's recorded resolved
- * config; a resume with a config must match the recorded hash, unless --fork.
- */
-function planRun(req: RunRequest, cwd: string, log: (l: string) => void): RunPlan {
-  const resolvers = defaultResolvers(cwd);
-  const compose = (baseFiles: string[], overrides: string[]) => composeConfig({ baseFiles, overrides, registry: req.registry, cwd, resolvers });
-  const fresh = req.baseFiles.length ? compose(req.baseFiles, req.overrides) : null;
-  const tracker = openTracker(fresh ? sections(fresh.config).tracking.uri : req.store ?? null, cwd);
-  if (!req.resume) {
-    if (!fresh) throw new UntangleError('no-config', 'nothing to run', {}, 'give --base FILE [FILE ...], or --resume RUN_ID');
-    return { composed: fresh, tracker, fork: false };
-  }
-  const dir = tracker.artifactDir(req.resume);
-  const recordedPath = dir ? join(dir, RESOLVED_CONFIG_REL) : '';
-  if (!dir || !existsSync(recordedPath)) throw new UntangleError('run-not-found', `run '${req.resume}' has no recorded config in ${tracker.uri}`, { run: req.resume }, 'list runs with `untangle runs [--store URI]`; a run in another store: `--resume RUN_ID --store URI`');
-  const recorded = compose([recordedPath], []);
-  const wanted = fresh ?? (req.overrides.length ? compose([recordedPath], req.overrides) : recorded);
-  if (wanted.hash === recorded.hash) return { composed: recorded, tracker, resumeRun: req.resume, fork: false };
-  const changes = diffConfigs(recorded.config, wanted.config);
-  if (!req.fork) {
-    throw new UntangleError('config-changed', `the resolved config differs from run ${req.resume}'s; refusing to continue it`, { changes: `\n${formatChanges(changes)}` }, 'add --fork to start a new run from its checkpoint with the new config');
-  }
-  log(`forking run ${req.resume} with ${changes.length} config change(s):\n${formatChanges(changes)}`);
-  return { composed: wanted, tracker, resumeRun: req.resume, fork: true };
-}
-
-function recordRun(run: RunWriter, composed: ComposedConfig, backend: BackendChoice, parts: RunParts, overrides: string[], resumed: boolean): void {
-  const fp = fingerprint({ name: backend.name, versions: backend.versions });
-  const data = parts.dataset.fingerprint();
-  const seeds = Object.fromEntries(parts.seeds);
-  const s = sections(composed.config);
-  const { params, tooLong } = flattenParams(composed.config);
-  const tags: Record<string, string> = {
-    ...fingerprintTags(fp),
-    'untangle.config_sha256': composed.hash,
-    'untangle.seed': String(s.seed),
-    'untangle.dataset.name': data.name,
-    'untangle.dataset.digest': data.digest,
-    'untangle.dataset.source': data.source,
-    'untangle.backend.reason': backend.reason.slice(0, 4000),
-  };
-  for (const [path, seed] of parts.seeds) tags[`untangle.seed.${path}`] = String(seed);
-  for (const key of Object.keys(tooLong)) tags[`${PARAM_ARTIFACT_TAG_PREFIX}${key}`] = `params/${key}.txt`;
-  run.setTags(tags);
-  if (!resumed) {
-    run.logParams(params);
-    for (const [key, value] of Object.entries(tooLong)) run.logArtifact(`params/${key}.txt`, value);
-  }
-  run.logInput({ name: data.name, digest: data.digest, source: data.source, sourceType: data.source.startsWith('procedural') ? 'code' : 'local' });
-  composed.raw.forEach((layer, i) => run.logArtifact(`config/layers/${String(i).padStart(2, '0')}-${basename(layer.file)}`, layer.text));
-  run.logArtifact('config/merged.yaml', stringifyYaml(composed.merged));
-  run.logArtifact('config/overrides.txt', overrides.length ? `${overrides.join('\n')}\n` : '');
-  run.logArtifact(RESOLVED_CONFIG_REL, stringifyYaml(composed.config));
-  run.logArtifact('config/sha256', `${composed.hash}\n`);
-  run.logArtifact('seeds.json', `${JSON.stringify({ root: s.seed, components: seeds, trainer: deriveSeed(s.seed, 'trainer'), eval: deriveSeed(s.seed, 'eval') }, null, 2)}\n`);
-  run.logArtifact('fingerprint.json', `${JSON.stringify({ ...fp, code: { ...fp.code, diff: undefined }, dataset: data, configSha256: composed.hash }, null, 2)}\n`);
-  if (fp.code.dirty) run.logArtifact('git.diff', fp.code.diff);
-}
-
 /** Ema.withAveraged for async work: swap the averaged weights in, always swap them back. */
 async function withAveragedAsync<T>(ema: Ema, fn: () => Promise<T>): Promise<T> {
   ema.swapIn();
@@ -243,9 +173,3 @@ function stem(file: string): string {
   return basename(file, extname(file));
 }
 
-/** Weights of a finished run, loaded into a freshly built model (for `untangle eval`). */
-export function loadRunWeights(parts: RunParts, artifactDir: string): LoadedCheckpoint {
-  const ckpt = loadCheckpoint(join(artifactDir, CHECKPOINT_REL));
-  assignVariables(parts.model.namedVariables(), ckpt.groups.model, 'model', join(artifactDir, CHECKPOINT_REL));
-  return ckpt;
-}

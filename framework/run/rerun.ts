@@ -2,12 +2,12 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { ComponentRegistry } from '../registry/registry.ts';
-import { runExperiment } from '../trainer/session.ts';
+import { executeRun } from './execute.ts';
 import { sections } from '../trainer/parts.ts';
 import type { FileStore } from '../tracking/filestore.ts';
 import type { MetricPoint, RunRecord } from '../tracking/types.ts';
 import { UntangleError } from '../util/errors.ts';
-import { requireRun, recordedConfig } from './check.ts';
+import { requireRun, recordedConfig } from '../audit/check.ts';
 
 /**
  * `untangle audit RUN_ID --rerun [--steps K]`: execute the run again from its recorded resolved
@@ -61,7 +61,7 @@ export async function auditRerun(opts: {
   copyFileSync(path, base);
   let outcome;
   try {
-    outcome = await runExperiment({
+    outcome = await executeRun({
       registry: opts.registry, baseFiles: [base], cwd, log: opts.log,
       overrides: opts.steps !== undefined ? [`trainer.max_steps=${opts.steps}`] : [],
       tags: { 'untangle.audit_of': opts.runId, ...(opts.steps !== undefined ? { 'untangle.audit_steps': String(opts.steps) } : {}) },
