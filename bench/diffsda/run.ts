@@ -9,7 +9,7 @@ import { parseOptions, runTwin } from '../twin/driver.ts';
 
 process.exitCode = runTwin({
   name: 'diffsda',
-  label: 'DiffSDA series step (CPU preset: batch 16 × 64 steps, 4 noise tiles)',
+  label: 'DiffSDA series step (CPU preset: batch 16, 4 noise tiles)',
   baseFiles: ['configs/series-diffsda.yaml', 'configs/scale/cpu-diffsda-ts.yaml'],
   overrides: [],
   twin: 'bench/diffsda/torch_twin.py',
