@@ -113,17 +113,7 @@ def main():
     model = DiffSDA(c['model'])
     model.train()
     x = torch.randn(c['batch'], c['model']['frames'], c['model']['frame_shape'][0])
-    o = c['optimizer']
-    opt = torch.optim.AdamW(model.parameters(), lr=o['lr'], weight_decay=o['weight_decay'], betas=tuple(o['betas']), eps=o['eps'])
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        loss = model.loss(x)
-        loss.backward()
-        if c['grad_clip']:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), c['grad_clip'])
-        opt.step()
-        return loss.item()
+    step = timing.trainer_step(model, lambda: model.loss(x), c)
 
     timing.run(step, model, a, batch=c['batch'], gradClip=c['grad_clip'])
 

@@ -51,3 +51,23 @@ def run(step, model, a, **info):
                           params=count_params(model), steps=a.steps, warmup=a.warmup, warmupMs=warm,
                           trainMs=statistics.median(ts), stepsMs=[round(t, 2) for t in ts], loss0=loss0, lossLast=last, **info)),
           flush=True)
+
+
+def trainer_step(model, loss_fn, c, after=None):
+    """One step as untangle's trainer takes it: zero grads, loss, backward, clip_grad_norm_ when
+    the config sets `grad_clip`, AdamW with the config's params, then `after()` (a codebook update)."""
+    o = c['optimizer']
+    opt = torch.optim.AdamW(model.parameters(), lr=o['lr'], weight_decay=o['weight_decay'], betas=tuple(o['betas']), eps=o['eps'])
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn()
+        loss.backward()
+        if c['grad_clip']:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), c['grad_clip'])
+        opt.step()
+        if after is not None:
+            after()
+        return loss.item()
+
+    return step

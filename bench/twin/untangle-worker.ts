@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendRequest } from '../../framework/backends/select.ts';
 import { buildStep, countParams } from './untangle-step.ts';
+import { kernelTable } from './kernel-table.ts';
 
 const argv = process.argv.slice(2);
 const opt = (k: string, d: string) => { const i = argv.indexOf(`--${k}`); return i >= 0 ? argv[i + 1] : d; };
@@ -55,18 +56,7 @@ async function profile(step: () => void): Promise<void> {
   step();
   const wall = performance.now() - t0;
   const info = await tf.profile(step);
-  const by = new Map<string, { n: number; ms: number }>();
-  let total = 0;
-  for (const k of info.kernels) {
-    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    total += ms;
-    const e = by.get(k.name) ?? { n: 0, ms: 0 };
-    e.n++; e.ms += ms; by.set(k.name, e);
-  }
-  const lines = [`${info.kernels.length} kernels/step, step ${wall.toFixed(1)} ms unprofiled, sum of kernel times ${total.toFixed(1)} ms`];
-  for (const [k, e] of [...by.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, Number(opt('top', '30')))) {
-    lines.push(`  ${k.padEnd(28)} ${String(e.n).padStart(5)}  ${e.ms.toFixed(2).padStart(8)} ms  ${(1000 * e.ms / e.n).toFixed(1).padStart(8)} us/call`);
-  }
+  const lines = kernelTable(info, wall, Number(opt('top', '30')));
   process.stderr.write(`${lines.join('\n')}\n`);
 }
 

@@ -168,19 +168,9 @@ def main():
     if a.layout == 'nhwc':
         model = model.to(memory_format=torch.channels_last)
         x = x.flatten(0, 1).contiguous(memory_format=torch.channels_last).reshape(x.shape)
-    o, lp = c['optimizer'], c['loss']
+    lp = c['loss']
     assert not lp['supersample_content'] and lp['widen_style'] <= 1, 'the twin has the plain V3 loss only (no adapted form)'
-    opt = torch.optim.AdamW(model.parameters(), lr=o['lr'], weight_decay=o['weight_decay'], betas=tuple(o['betas']), eps=o['eps'])
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        loss = v3_loss(x, model(x), lp['weights'], lp['relativity'])
-        loss.backward()
-        if c['grad_clip']:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), c['grad_clip'])
-        opt.step()
-        model.quantize.after_step()
-        return loss.item()
+    step = timing.trainer_step(model, lambda: v3_loss(x, model(x), lp['weights'], lp['relativity']), c, after=model.quantize.after_step)
 
     timing.run(step, model, a, batch=c['batch'], gradClip=c['grad_clip'], layout=a.layout)
 
