@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Dropout, LayerNorm, Linear, Module } from '../../nn/index.ts';
+import { Dropout, LayerNorm, Linear, Module, silu } from '../../nn/index.ts';
 import type { Rng } from '../../../framework/util/rng.ts';
 import { SequenceCodeEncoder, type SequenceCodeOptions } from './sequence-codes.ts';
 
@@ -29,7 +29,7 @@ export class ReinjectedMlp extends Module {
       let z = lin.forward(i === 0 ? h : tf.concat([h, x], -1));
       if (modulate) z = modulate(z, i);
       const n = this.norms[i].forward(z);
-      h = this.drop.forward(tf.mul(n, tf.sigmoid(n)), rng);
+      h = this.drop.forward(silu(n), rng);
     });
     return h;
   }
