@@ -6,6 +6,7 @@ import { TanhRNN } from '../components/nn/index.ts';
 import { EDMHeun, EDM_HEUN_PROPERTIES } from '../components/samplers/edm-heun.ts';
 import { DiffSDA, diffSdaSpec, type DiffSdaParams } from '../components/models/diffsda/diffsda.ts';
 import { DiffSDASimulation } from '../components/datasets/sequential/timeseries/diffsda-simulation.ts';
+import { FilmMlp } from '../components/models/diffsda/film-mlp.ts';
 
 beforeAll(async () => { await selectBackend('cpu'); });
 
@@ -96,5 +97,33 @@ describe('DiffSDASimulation', () => {
     const half = (r: number[][], lo: number) => r.slice(lo, lo + 50).reduce((a, v) => a + v[0], 0) / 50;
     expect(half(x[0], 50) - half(x[0], 0)).toBeGreaterThan(1.2);
     expect(half(x[1], 50) - half(x[1], 0)).toBeLessThan(-1.2);
+  });
+});
+
+describe('FilmMlp', () => {
+  it('modulates every layer as h·(1 + scale) + shift, scale and shift the halves of one projection (checked in plain JS)', () => {
+    const m = new FilmMlp({ features: 2, width: 3, layers: 1, condDim: 2, embedDim: 4, dropout: 0 }, new Rng(9));
+    const x = tf.tensor2d([[0.3, -1.2], [1.5, 0.4]]);
+    const cNoise = tf.tensor1d([0.1, -0.3]);
+    const a = tf.tensor2d([[0.7, -0.2], [-1.1, 0.5]]);
+    const got = m.denoise(x, cNoise, a).arraySync() as number[][];
+    // The same network written out: Linear, t-FiLM, a-FiLM, LayerNorm, SiLU, output Linear.
+    const mat = (v: tf.Variable) => v.arraySync() as number[][];
+    const vec = (v: tf.Variable | null) => (v ? (v.arraySync() as number[]) : []);
+    const lin = (r: number[], w: number[][], b: number[]) => b.map((bj, j) => bj + r.reduce((s, ri, i) => s + ri * w[i][j], 0));
+    const silu = (v: number) => v / (1 + Math.exp(-v));
+    const emb = m.embed.forward(cNoise).arraySync() as number[][];
+    const want = (x.arraySync() as number[][]).map((row, n) => {
+      let z = lin(row, mat(m.mlp.blocks[0].weight), vec(m.mlp.blocks[0].bias));
+      for (const [f, c] of [[m.tFilm[0], emb[n]], [m.aFilm[0], (a.arraySync() as number[][])[n]]] as const) {
+        const p = lin(c, mat(f.weight), vec(f.bias));
+        z = z.map((v, j) => v * (1 + p[j]) + p[3 + j]);
+      }
+      const mean = z.reduce((s, v) => s + v, 0) / 3;
+      const variance = z.reduce((s, v) => s + (v - mean) ** 2, 0) / 3;
+      const h = z.map((v) => silu((v - mean) / Math.sqrt(variance + 1e-5)));   // LayerNorm starts at weight 1, bias 0
+      return lin(h, mat(m.out.weight), vec(m.out.bias));
+    });
+    got.forEach((r, i) => r.forEach((v, j) => expect(v).toBeCloseTo(want[i][j], 5)));
   });
 });

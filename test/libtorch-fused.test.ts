@@ -12,6 +12,7 @@ import { groupNorm } from '../components/nn/fused/group-norm.ts';
 import { gruCell, lstmCell } from '../components/nn/fused/rnn-cells.ts';
 import { gruSequence, lstmSequence } from '../components/nn/fused/rnn-sequences.ts';
 import { silu } from '../components/nn/fused/silu.ts';
+import { BatchNorm, LayerNorm } from '../components/nn/index.ts';
 import { adamStep } from '../components/optim/adam-step.ts';
 import { available, Gen, mismatch, runOn } from '../packages/tfjs-backend-libtorch/test/harness.ts';
 
@@ -66,6 +67,44 @@ for (const [shape, groups] of [[[2, 5, 3, 8], 4], [[3, 4, 4, 12], 3], [[2, 7, 6]
     name: `groupNorm [${shape}] G${groups}`, kernel: FUSED.groupNorm, grads: true,
     fn: (g) => valueAndGrads(g, [g.randn(shape, 2), g.uniform([c], 0.5, 1.5), g.randn([c], 0.3)],
       (x, w, bias) => [groupNorm(x, w, bias, groups, 1e-5)]),
+  });
+}
+// LayerNorm over the last axis runs as GroupNorm with one group on [N, C] rows (nn/layers/layer-norm.ts):
+// on cpu that is the composite, so this compares the fused path against the plain LayerNorm.
+for (const shape of [[6, 10], [3, 5, 24]]) {
+  const c = shape[shape.length - 1];
+  cases.push({
+    name: `LayerNorm [${shape}] (one-group GroupNorm)`, kernel: FUSED.groupNorm, grads: true,
+    fn: (g) => {
+      const ln = new LayerNorm(c);
+      ln.weight?.assign(g.uniform([c], 0.5, 1.5));
+      ln.bias?.assign(g.randn([c], 0.3));
+      const x = g.randn(shape, 2), w = g.randn(shape);
+      const out = valueAndGrads(g, [x], (xx) => [ln.forward(xx)]);
+      const affine = tf.variableGrads(() => tf.sum(tf.mul(ln.forward(x), w)) as tf.Scalar, [ln.weight!, ln.bias!]);
+      const res = [...out, affine.grads[ln.weight!.name], affine.grads[ln.bias!.name]];
+      ln.dispose();
+      return res;
+    },
+  });
+}
+// BatchNorm in training runs as GroupNorm of the [1, N, C] view with one group per channel
+// (nn/layers/batch-norm.ts); its running statistics come from the kernel's mean and rstd.
+for (const shape of [[9, 6], [4, 5, 3, 8]]) {
+  const c = shape[shape.length - 1];
+  cases.push({
+    name: `BatchNorm [${shape}] (per-channel GroupNorm) and its running statistics`, kernel: FUSED.groupNorm, grads: true,
+    fn: (g) => {
+      const bn = new BatchNorm(c);
+      bn.weight?.assign(g.uniform([c], 0.5, 1.5));
+      bn.bias?.assign(g.randn([c], 0.3));
+      const x = g.randn(shape, 2), w = g.randn(shape);
+      const out = valueAndGrads(g, [tf.add(x, g.randn([c]))], (xx) => [bn.forward(xx)]);
+      const affine = tf.variableGrads(() => tf.sum(tf.mul(bn.forward(x), w)) as tf.Scalar, [bn.weight!, bn.bias!]);
+      const res = [...out, affine.grads[bn.weight!.name], affine.grads[bn.bias!.name], tf.clone(bn.runningMean), tf.clone(bn.runningVar)];
+      bn.dispose();
+      return res;
+    },
   });
 }
 for (const shape of [[5, 7], [2, 3, 4, 6]]) {

@@ -11,7 +11,7 @@ beforeAll(async () => {
 
 const P: CSAEParams = {
   n_channels: 8, min_width: 4, n_fragments: 3, fragment_len: 16, n_feature: 8, in_channels: 3, d_emb_c: 4, d_emb_s: 5,
-  n_atoms: 4, threshold_ema_dead_code: 0, vq_ema_decay: 0.98, freeze_codebook: false, strides: 'both', stages: 2, kernel: 5,
+  n_atoms: 4, threshold_ema_dead_code: 0, vq_ema_decay: 0.98, freeze_codebook: false, strides: 'both', stages: 2, kernel: 5, decoder_style: 'fragment',
 };
 const ctx = { step: 0, training: true, rng: new Rng(3) };
 
@@ -58,6 +58,42 @@ describe('CSAE', () => {
       const after = m.codebook().dataSync();
       const moved = before.some((v, i) => Math.abs(v - after[i]) > 1e-7);
       expect(moved).toBe(!freeze);
+    }
+  });
+
+  it('setCodebookFrozen (few-shot OOD): frozen codes stay put and leave trainableVariables; thawing restores both', () => {
+    const x = tf.randomUniform([2, 3, 16, 8, 3], -1, 1, 'float32', 9);
+    const m = new CSAE(P, new Rng(4));
+    const all = m.trainableVariables().length;
+    m.setCodebookFrozen(true);
+    expect(m.trainableVariables().length).toBe(all);  // EMA codebook: never trainable by gradients
+    expect([...m.namedTrainableVariables().keys()].some((k) => k.startsWith('quantize.'))).toBe(false);
+    const before = m.codebook().dataSync().slice();
+    m.forward({ x }, ctx);
+    m.afterStep();
+    expect(Array.from(m.codebook().dataSync())).toEqual(Array.from(before));
+    m.setCodebookFrozen(false);
+    m.forward({ x }, ctx);
+    m.afterStep();
+    expect(Array.from(m.codebook().dataSync()).some((v, i) => Math.abs(v - before[i]) > 1e-7)).toBe(true);
+  });
+
+  it("decoder_style: the decoder sees each fragment's style (upstream) or its sample's mean style; the loss outputs keep every fragment's own", () => {
+    const x = tf.randomUniform([2, 3, 16, 8, 3], -1, 1, 'float32', 11);
+    for (const mode of ['fragment', 'sample_mean'] as const) {
+      const m = new CSAE({ ...P, decoder_style: mode }, new Rng(8));
+      m.eval();
+      const o = m.forward({ x }, { ...ctx, training: false });
+      const codes = m.encodeFragments(x);
+      const cq = tf.reshape(codes.contentQuantized, [6, 4]) as tf.Tensor2D;
+      const s = codes.style.arraySync() as number[][][];
+      // the mean over each sample's 3 fragments, computed by hand
+      const mean = s.map((frags) => frags.map(() => frags[0].map((_, k) => (frags[0][k] + frags[1][k] + frags[2][k]) / 3)));
+      const own = m.decode(cq, tf.tensor2d(s.flat()), 2), pooled = m.decode(cq, tf.tensor2d(mean.flat()), 2);
+      const diff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+      expect(diff(o.recon, mode === 'fragment' ? own : pooled)).toBeLessThan(1e-5);
+      expect(diff(own, pooled)).toBeGreaterThan(1e-4);
+      expect(diff(o.style, codes.style)).toBeLessThan(1e-5);
     }
   });
 

@@ -96,6 +96,13 @@ describe('V3 adapted form: the upstream bugs, fixed and pinned', () => {
     expect(st.content_samp.dataSync()[0]).toBeCloseTo(20 / 3, 4);
     // Style statistics are those of the plain form: |1/8 − 3| sample variability.
     expect(st.style_samp.dataSync()[0]).toBeCloseTo(3 - 1 / 8, 5);
+    // The sample term compares content with style over the same pseudo-samples (upstream
+    // style_samp_var_ss): style rows [0 0 0 0] [0 0 0 1] [3 3 3 3] [3 3 3 3], means 0, 1/4, 3, 3,
+    // pairwise |Δ| 1/4, 3, 3, 11/4, 11/4, 0 → mpd 47/24.
+    expect(st.style_samp_super?.dataSync()[0]).toBeCloseTo(47 / 24, 5);
+    const terms = v3Terms(st, 4);
+    expect(terms.sample_loss.dataSync()[0]).toBeCloseTo(Math.max(0, 4 - (47 / 24) / (20 / 3 + 1e-5)) / 4, 5);
+    expect(v3Statistics(c, c, s, params()).style_samp_super).toBeUndefined();
   });
 
   it('the commitment term is added in the adapted form too (upstream: never added)', () => {

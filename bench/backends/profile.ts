@@ -9,6 +9,7 @@ import { registerAllGradients } from '../../framework/backends/tfjs-gradients.ts
 import { registerLibtorch } from '@untangle/tfjs-backend-libtorch';
 import { Adam } from './workloads/params.ts';
 import { buildWorkload } from './workloads/index.ts';
+import { kernelTable } from '../twin/kernel-table.ts';
 
 const arg = (k: string, d: string) => { const i = process.argv.indexOf(`--${k}`); return i >= 0 ? process.argv[i + 1] : d; };
 const backend = arg('backend', 'libtorch');
@@ -25,16 +26,9 @@ for (const name of arg('workloads', 'ae,lstm,gru,unet').split(',')) {
   step(); step();
   const t0 = performance.now(); step(); const wall = performance.now() - t0;
   const info = await tf.profile(step);
-  const by = new Map<string, { n: number; ms: number }>();
-  let total = 0;
-  for (const k of info.kernels) {
-    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    total += ms;
-    const e = by.get(k.name) ?? { n: 0, ms: 0 };
-    e.n++; e.ms += ms; by.set(k.name, e);
-  }
-  console.log(`\n${name}: ${info.kernels.length} kernels/step, step ${wall.toFixed(1)} ms unprofiled, sum of kernel times ${total.toFixed(1)} ms`);
-  for (const [k, e] of [...by.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, top)) console.log(`  ${k.padEnd(28)} ${String(e.n).padStart(5)}  ${e.ms.toFixed(2).padStart(8)} ms  ${(1000 * e.ms / e.n).toFixed(1).padStart(8)} us/call`);
+  const [head, ...rows] = kernelTable(info, wall, top);
+  console.log(`\n${name}: ${head}`);
+  for (const r of rows) console.log(r);
   opt.dispose();
   tf.dispose([...w.inputs, ...Object.values(w.params)]);
 }

@@ -1,65 +1,99 @@
-// Evidence for the V3 CPU preset on procedural PhoneNums: precision@1 (nearest neighbour, self
-// excluded) of content and style codes against digit and colour labels, frequency-weighted
-// codebook purity, atoms in use, and zero-shot OOD digit accuracy on the unseen palette (atoms
-// mapped to digits on in-distribution test pages). A minimal stand-in until the v3-eval branch's
-// retrieval and codebook metric components are merged.
+// A thin driver for V3's evidence: runs the CPU preset, the control (the four V3 weights 0) and
+// the untrained floor (0 steps) through `untangle run`, whose eval section computes everything
+// (configs/phonenums-v3.yaml: the content-style metric components), then prints the table from
+// the runs' `eval/step-*.json` artifacts. Nothing is measured here.
 //
-//   npx tsx bench/v3/evaluate-phonenums.ts <checkpoint.safetensors | untrained> [pages]
-import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../../framework/backends/select.ts';
-import { loadCheckpoint } from '../../framework/trainer/checkpoint.ts';
-import { Rng } from '../../framework/util/rng.ts';
-import { CSAE } from '../../components/models/v3/csae.ts';
-import { PhoneNums } from '../../components/datasets/v3/phonenums.ts';
+//   npx tsx bench/v3/evaluate-phonenums.ts [--data phonenums|insnotes] [--only preset,control,floor]
+//       [--runs preset=RUN_DIR,control=RUN_DIR,floor=RUN_DIR] [override ...]
+//
+// `--runs` skips training and tabulates existing runs (their artifact directories); overrides
+// (Hydra syntax) are passed to every run.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-const [ckpt = 'untrained', pagesArg = '200'] = process.argv.slice(2);
-const pages = Number(pagesArg);
-await selectBackend('auto', { log: () => undefined });
-const model = new CSAE({ n_channels: 32, min_width: 4, n_fragments: 10, fragment_len: 48, n_feature: 32, in_channels: 3, d_emb_c: 32, d_emb_s: 32,
-  n_atoms: 10, threshold_ema_dead_code: 4, vq_ema_decay: 0.98, freeze_codebook: false, strides: 'both', stages: 4, kernel: 5 }, new Rng(0));
-if (ckpt !== 'untrained') model.loadWeights(loadCheckpoint(ckpt).groups.model);
+type Arm = 'preset' | 'control' | 'floor';
+const ARMS: Arm[] = ['preset', 'control', 'floor'];
+const CONFIGS: Record<string, string[]> = {
+  phonenums: ['configs/phonenums-v3.yaml', 'configs/scale/cpu-v3-phonenums.yaml'],
+  insnotes: ['configs/insnotes-v3.yaml', 'configs/scale/cpu-v3-insnotes.yaml'],
+};
+const ARM_OVERRIDES: Record<Arm, string[]> = {
+  preset: [],
+  control: ['loss.params.weights.content_loss=0', 'loss.params.weights.style_loss=0', 'loss.params.weights.sample_loss=0', 'loss.params.weights.fragment_loss=0'],
+  floor: ['trainer.max_steps=0'],
+};
 
-function codes(palette: 'in' | 'ood') {
-  const ds = new PhoneNums({ size: pages, n_fragments: 10, split: 'test', shots: 1, palette, seed: 0 });
-  const c: number[][] = [], s: number[][] = [], a: number[] = [], digit: number[] = [], colour: number[] = [];
-  for (let i = 0; i < pages; i += 20) {
-    const b = ds.batch(Array.from({ length: Math.min(20, pages - i) }, (_, k) => i + k));
-    const e = model.encodeFragments(b.x);
-    c.push(...(tf.reshape(e.content, [-1, 32]).arraySync() as number[][]));
-    s.push(...(tf.reshape(e.style, [-1, 32]).arraySync() as number[][]));
-    a.push(...e.atoms.dataSync());
-    digit.push(...b.content.dataSync());
-    for (const v of b.style.dataSync()) for (let k = 0; k < 10; k++) colour.push(v);
-  }
-  return { c, s, a, digit, colour };
+const args = process.argv.slice(2);
+const opt = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  args.splice(i, 2);
+  return v;
+};
+const data = opt('--data') ?? 'phonenums';
+const only = (opt('--only') ?? ARMS.join(',')).split(',') as Arm[];
+const given = Object.fromEntries((opt('--runs') ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [Arm, string]));
+const overrides = args;
+if (!CONFIGS[data]) throw new Error(`--data must be one of ${Object.keys(CONFIGS).join(', ')}`);
+
+/** Runs one arm; resolves with its artifact directory and wall time. */
+function runArm(arm: Arm): Promise<{ dir: string; wallS: number }> {
+  const argv = ['bin/untangle.mjs', 'run', '--base', ...CONFIGS[data], ...ARM_OVERRIDES[arm], `name=${data}-v3-${arm}`, ...overrides];
+  console.error(`\n$ node ${argv.join(' ')}`);
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    // The CLI prints the run line (`run ID (name) → file:DIR`) on stderr, the scores on stdout.
+    const child = spawn('node', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const tee = (d: Buffer) => { out += d; process.stderr.write(d); };
+    child.stdout.on('data', tee);
+    child.stderr.on('data', tee);
+    child.on('close', (code) => {
+      const m = /→ file:(\S+)/.exec(out);
+      if (code !== 0 || !m) reject(new Error(`${arm}: untangle run exited ${code}`));
+      else resolve({ dir: join(m[1], 'artifacts'), wallS: (Date.now() - t0) / 1000 });
+    });
+  });
 }
 
-function precisionAt1(x: number[][], y: number[]): number {
-  let hit = 0;
-  for (let i = 0; i < x.length; i++) {
-    let best = -1, bd = Infinity;
-    for (let j = 0; j < x.length; j++) {
-      if (j === i) continue;
-      let d = 0;
-      for (let k = 0; k < x[i].length; k++) d += (x[i][k] - x[j][k]) ** 2;
-      if (d < bd) { bd = d; best = j; }
-    }
-    if (y[best] === y[i]) hit++;
-  }
-  return hit / x.length;
+type Scores = Record<string, Record<string, number>>;
+function lastEval(dir: string): Scores {
+  const evalDir = join(dir, 'eval');
+  const last = readdirSync(evalDir).filter((f) => /^step-\d+\.json$/.test(f)).sort().at(-1);
+  if (!last) throw new Error(`no eval/step-*.json in ${dir}`);
+  return JSON.parse(readFileSync(join(evalDir, last), 'utf8')) as Scores;
 }
 
-const ind = codes('in');
-const counts = Array.from({ length: 10 }, () => new Array(10).fill(0));
-ind.a.forEach((atom, i) => counts[atom][ind.digit[i]]++);
-const used = counts.filter((r) => r.some((v) => v > 0)).length;
-const weightedPurity = counts.reduce((s, r) => s + Math.max(...r), 0) / ind.a.length;
-const atomDigit = counts.map((r) => r.indexOf(Math.max(...r)));
-const ood = codes('ood');
-const zeroShot = ood.a.filter((atom, i) => atomDigit[atom] === ood.digit[i]).length / ood.a.length;
-console.log(JSON.stringify({
-  checkpoint: ckpt, fragments: ind.a.length,
-  content_digit_p1: precisionAt1(ind.c, ind.digit), content_colour_p1: precisionAt1(ind.c, ind.colour),
-  style_colour_p1: precisionAt1(ind.s, ind.colour), style_digit_p1: precisionAt1(ind.s, ind.digit),
-  codebook_weighted_purity: weightedPurity, atoms_used: used, zero_shot_ood_digit_acc: zeroShot,
-}));
+const ROWS: [string, string, string][] = [
+  ['content → content label, p@1 (v2026)', 'retrieval/v2026/zc_content/precision_at_1', '≥ 0.8'],
+  ['content → style label, p@1', 'retrieval/v2026/zc_style/precision_at_1', '≤ 0.3'],
+  ['style → style label, p@1', 'retrieval/v2026/zs_style/precision_at_1', '≥ 0.9'],
+  ['style → content label, p@1', 'retrieval/v2026/zs_content/precision_at_1', '≤ 0.25'],
+  ['content → content label, PR-AUC (v2025)', 'retrieval/v2025/zc_content/auc', ''],
+  ['content → style label, PR-AUC', 'retrieval/v2025/zc_style/auc', ''],
+  ['style → style label, PR-AUC', 'retrieval/v2025/zs_style/auc', ''],
+  ['style → content label, PR-AUC', 'retrieval/v2025/zs_content/auc', ''],
+  ['codebook accuracy (weighted)', 'codebook/codebook_accuracy_weighted', '≥ 0.7'],
+  ['codebook accuracy (upstream, unweighted)', 'codebook/codebook_accuracy', ''],
+  ['atoms in use', 'codebook/atoms_in_use', '≥ 8'],
+  ['zero-shot OOD accuracy', 'zero_shot_ood/zero_shot_accuracy', ''],
+  ['few-shot OOD accuracy, 1 / 5 / 10 shots', 'few_shot_ood/few_shot_accuracy_1|few_shot_ood/few_shot_accuracy_5|few_shot_ood/few_shot_accuracy_10', ''],
+];
+
+const results: Partial<Record<Arm, { dir: string; wallS?: number; scores: Scores }>> = {};
+for (const arm of only) {
+  const r = given[arm] ? { dir: given[arm], wallS: undefined } : await runArm(arm);
+  results[arm] = { ...r, scores: lastEval(r.dir) };
+}
+const get = (s: Scores, path: string) => path.split('|').map((p) => {
+  const [metric, ...key] = p.split('/');
+  const v = s[metric]?.[key.join('/')];
+  return v === undefined ? '—' : Number.isInteger(v) ? String(v) : v.toFixed(3);
+}).join(' / ');
+const arms = only.filter((a) => results[a]);
+console.log(`\n| ${data} | target | ${arms.join(' | ')} |\n|---|---|${arms.map(() => '---|').join('')}`);
+for (const [label, path, target] of ROWS) console.log(`| ${label} | ${target} | ${arms.map((a) => get(results[a]!.scores, path)).join(' | ')} |`);
+console.log(`| wall time (s, shared machine) | | ${arms.map((a) => results[a]!.wallS?.toFixed(0) ?? '—').join(' | ')} |`);
+for (const a of arms) console.log(`${a}: ${results[a]!.dir}`);

@@ -14,10 +14,10 @@ import { imagesShape, type ImageSource } from '../image-source.ts';
 
 await h5wasm.ready;
 
-type H5File = InstanceType<typeof h5wasm.File>;
-type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
+export type H5File = InstanceType<typeof h5wasm.File>;
+export type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 
-function getDataset(file: H5File, key: string, path: string): H5Dataset {
+export function getDataset(file: H5File, key: string, path: string): H5Dataset {
   const ds = file.get(key);
   if (!(ds instanceof h5wasm.Dataset)) {
     throw new UntangleError('dataset_h5_missing_key', `'${key}' is not a dataset in ${path}`, { path, key, keys: file.keys() });

@@ -11,7 +11,8 @@ import { etthSpec } from './timeseries/etth.ts';
 import { physioNetSpec } from './timeseries/physionet.ts';
 
 import { insNotesSpec } from './audio/insnotes.ts';
+import { insNotesFilesSpec } from './audio/insnotes-files.ts';
 import { v3SpritesSpec } from './v3-sprites.ts';
 
 export const specs: ComponentSpec[] = [spritesSpec, movingDigitsSpec, audioSynthSpec, wavFolderSpec, timeSeriesCsvSpec, syntheticSeriesSpec,
-  airQualitySpec, etthSpec, physioNetSpec, insNotesSpec, v3SpritesSpec, diffSdaSimulationSpec];
+  airQualitySpec, etthSpec, physioNetSpec, insNotesSpec, insNotesFilesSpec, v3SpritesSpec, diffSdaSimulationSpec];

@@ -30,6 +30,12 @@ export interface V3Statistics {
   content_samp: tf.Scalar;
   style_frag: tf.Scalar;
   style_samp: tf.Scalar;
+  /**
+   * With `supersample_content`: the style sample variability over the same pseudo-samples as
+   * the content's, which the sample term compares with it (the upstream's `style_samp_var_ss`,
+   * "only to fairly compare with content_samp_var"); the style term keeps `style_samp`.
+   */
+  style_samp_super?: tf.Scalar;
 }
 
 /**
@@ -45,13 +51,15 @@ export function v3Statistics(content: tf.Tensor3D, contentQ: tf.Tensor3D, style:
     const half = (f: (z: tf.Tensor3D) => tf.Scalar) => tf.mul(0.5, tf.add(f(content), f(contentQ))) as tf.Scalar;
     const contentSamp = p.supersample_content ? (z: tf.Tensor3D) => sampleVariability(supersample(z)) : sampleVariability;
     const s = p.widen_style > 1 ? widenStyle(style, p.widen_style) : style;
-    return {
+    const st: Record<string, tf.Scalar> = {
       content_frag: half(fragmentVariability),
       content_samp: half(contentSamp),
       style_frag: fragmentVariability(s),
       style_samp: sampleVariability(s),
     };
-  });
+    if (p.supersample_content) st.style_samp_super = sampleVariability(supersample(s));
+    return st;
+  }) as unknown as V3Statistics;
 }
 
 /** relu(r − num/(den + ε))/r. */
@@ -64,7 +72,7 @@ export function v3Terms(st: V3Statistics, r: number): Record<'content_loss' | 's
   return {
     content_loss: hinge(st.content_frag, st.content_samp, r),
     style_loss: hinge(st.style_samp, st.style_frag, r),
-    sample_loss: hinge(st.style_samp, st.content_samp, r),
+    sample_loss: hinge(st.style_samp_super ?? st.style_samp, st.content_samp, r),
     fragment_loss: hinge(st.content_frag, st.style_frag, r),
   };
 }

@@ -8,6 +8,7 @@ import { otPredictionSpec } from './ot-prediction.ts';
 import { analyticSwapSpec } from './analytic-swap.ts';
 import { seriesPicturesSpec } from './series-pictures.ts';
 import { generatedSeriesSpec } from './generated-series.ts';
+import { faceSwapHookSpec } from './face-swap-hook.ts';
 
 export const specs: ComponentSpec[] = [swapAccuracySpec, speakerEerSpec, judgeAccuracySpec, tsProbeSpec,
-  mortalityPredictionSpec, otPredictionSpec, analyticSwapSpec, seriesPicturesSpec, generatedSeriesSpec];
+  mortalityPredictionSpec, otPredictionSpec, analyticSwapSpec, seriesPicturesSpec, generatedSeriesSpec, faceSwapHookSpec];

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, Module } from '../../nn/index.ts';
+import { Linear, Module, silu } from '../../nn/index.ts';
 import { normal } from '../../nn/init.ts';
 import type { Rng } from '../../../framework/util/rng.ts';
 import { ReinjectedMlp } from './ts-encoder.ts';
@@ -24,8 +24,7 @@ export class FourierEmbedding extends Module {
     const arg = tf.mul(tf.matMul(tf.reshape(cNoise, [-1, 1]), this.freqs), 2 * Math.PI);
     const e = tf.concat([tf.cos(arg), tf.sin(arg)], 1);
     const h = this.l1.forward(e);
-    const g = this.l2.forward(tf.mul(h, tf.sigmoid(h)));
-    return tf.mul(g, tf.sigmoid(g));
+    return silu(this.l2.forward(silu(h)));
   }
 }
 
@@ -52,6 +51,10 @@ export class FilmMlp extends Module {
   readonly aFilm: Linear[] = [];
   readonly out: Linear;
 
+  get condDim(): number {
+    return this.o.condDim;
+  }
+
   constructor(readonly o: FilmMlpOptions, rng: Rng) {
     super();
     this.embed = this.child('time_embed', new FourierEmbedding(64, o.embedDim, 16, rng));
@@ -65,9 +68,16 @@ export class FilmMlp extends Module {
 
   denoise(x: tf.Tensor2D, cNoise: tf.Tensor1D, a: tf.Tensor2D | null, rng?: Rng): tf.Tensor2D {
     const emb = this.embed.forward(cNoise);
+    // Scale and shift each from its half of the projection's weight: splitting the small [in, 2W]
+    // weight instead of the [N, 2W] output saves a split forward and a concat backward of
+    // N-row tensors, and the "+1" of (1 + scale) goes into the scale half's bias.
     const film = (h: tf.Tensor, lin: Linear, c: tf.Tensor) => {
-      const [scale, shift] = tf.split(lin.forward(c), 2, 1);
-      return tf.add(tf.mul(h, tf.add(scale, 1)), shift);
+      const [ws, wb] = tf.split(lin.weight, 2, 1) as tf.Tensor2D[];
+      const [bs, bb] = lin.bias ? tf.split(lin.bias, 2) : [tf.zeros([this.o.width]), tf.zeros([this.o.width])];
+      const c2 = c as tf.Tensor2D;
+      const scale1 = tf.fused.matMul({ a: c2, b: ws, bias: tf.add(bs, 1) });
+      const shift = tf.fused.matMul({ a: c2, b: wb, bias: bb });
+      return tf.add(tf.mul(h, scale1), shift);
     };
     const h = this.mlp.forward(x, rng, (z, i) => {
       const zt = film(z, this.tFilm[i], emb);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bidirectional, Dropout, LayerNorm, Linear, Module, TanhRNN } from '../../nn/index.ts';
+import { Dropout, LayerNorm, Linear, Module, silu } from '../../nn/index.ts';
 import type { Rng } from '../../../framework/util/rng.ts';
+import { SequenceCodeEncoder, type SequenceCodeOptions } from './sequence-codes.ts';
 
 /**
  * `layers` per-step blocks Linear → LayerNorm → SiLU → dropout, the raw input concatenated back
@@ -28,50 +29,34 @@ export class ReinjectedMlp extends Module {
       let z = lin.forward(i === 0 ? h : tf.concat([h, x], -1));
       if (modulate) z = modulate(z, i);
       const n = this.norms[i].forward(z);
-      h = this.drop.forward(tf.mul(n, tf.sigmoid(n)), rng);
+      h = this.drop.forward(silu(n), rng);
     });
     return h;
   }
 }
 
-export interface SeriesEncoderOptions {
+export interface SeriesEncoderOptions extends SequenceCodeOptions {
   features: number;
   mlpWidth: number;
   layers: number;
-  hidden: number;
-  staticDim: number;
-  dynamicDim: number;
   dropout: number;
 }
 
 /**
- * DiffSDA's series/audio encoder: per-step re-injected MLP → BiLSTM(hidden); s = Linear of
- * [forward state at T, backward state at 1] (both have seen the whole sequence); d_τ = Linear of
- * a tanh RNN over the BiLSTM outputs.
+ * DiffSDA's series/audio encoder: per-step re-injected MLP, then the shared sequence part
+ * (BiLSTM → s from the ends, tanh RNN → d_τ).
  */
-export class SeriesEncoder extends Module {
+export class SeriesEncoder extends SequenceCodeEncoder {
   readonly mlp: ReinjectedMlp;
-  readonly bilstm: Bidirectional;
-  readonly staticHead: Linear;
-  readonly rnn: TanhRNN;
-  readonly dynamicHead: Linear;
 
   constructor(o: SeriesEncoderOptions, rng: Rng) {
     super();
     this.mlp = this.child('mlp', new ReinjectedMlp(o.features, o.mlpWidth, o.layers, o.dropout, rng));
-    this.bilstm = this.child('bilstm', Bidirectional.lstm(o.mlpWidth, o.hidden, rng));
-    this.staticHead = this.child('static_head', new Linear(2 * o.hidden, o.staticDim, rng));
-    this.rnn = this.child('dynamic_rnn', new TanhRNN(2 * o.hidden, o.hidden, rng));
-    this.dynamicHead = this.child('dynamic_head', new Linear(o.hidden, o.dynamicDim, rng));
+    this.buildHeads(o.mlpWidth, o, rng);
   }
 
-  encode(x: tf.Tensor3D, rng?: Rng): { s: tf.Tensor2D; d: tf.Tensor3D } {
+  protected stepFeatures(x: tf.Tensor, rng?: Rng): tf.Tensor3D {
     const [b, t, f] = x.shape;
-    const h = tf.reshape(this.mlp.forward(tf.reshape(x, [b * t, f]), rng), [b, t, -1]) as tf.Tensor3D;
-    const seq = this.bilstm.forward(h);
-    return {
-      s: this.staticHead.forward(seq.h) as tf.Tensor2D,
-      d: this.dynamicHead.forward(this.rnn.forward(seq.output).output) as tf.Tensor3D,
-    };
+    return tf.reshape(this.mlp.forward(tf.reshape(x, [b * t, f]), rng), [b, t, -1]) as tf.Tensor3D;
   }
 }

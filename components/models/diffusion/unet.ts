@@ -16,6 +16,13 @@ export interface UNetParams {
   num_heads: number;
   use_scale_shift_norm: boolean;
   norm_groups: number;
+  /**
+   * Not keys of `untangle.models.UNet`'s schema (its configs are unchanged): set by a parent that
+   * builds a conditional UNet (DiffSDA's denoiser). `cond_dim` > 0 gives every residual block a
+   * second scale-shift from a per-example vector; `symmetric_downsample` pads its stride-2 convs (1,1).
+   */
+  cond_dim?: number;
+  symmetric_downsample?: boolean;
 }
 
 /** Sinusoidal timestep embedding (openaimodel `timestep_embedding`: cos half then sin half). */
@@ -34,8 +41,8 @@ export function timestepEmbedding(t: ArrayLike<number>, dim: number, maxPeriod =
 
 type Layer = { kind: 'res'; m: ResBlock } | { kind: 'attn'; m: AttnBlock } | { kind: 'down'; m: Downsample } | { kind: 'up'; m: Upsample } | { kind: 'conv'; m: Conv2d };
 
-function runLayers(layers: Layer[], h: tf.Tensor, emb: tf.Tensor): tf.Tensor {
-  for (const l of layers) h = l.kind === 'res' ? l.m.forward(h, emb) : l.m.forward(h);
+function runLayers(layers: Layer[], h: tf.Tensor, emb: tf.Tensor, cond?: tf.Tensor): tf.Tensor {
+  for (const l of layers) h = l.kind === 'res' ? l.m.forward(h, emb, cond) : l.m.forward(h);
   return h;
 }
 
@@ -61,10 +68,11 @@ export class UNetDecoder extends Module {
     const g = p.norm_groups;
     let ch = mc * p.channel_mult[p.channel_mult.length - 1];
     const heads = p.num_heads;
+    const cd = p.cond_dim ?? 0;
     this.middle = [
-      { kind: 'res', m: this.child('middle_res1', new ResBlock(ch, ch, g, rng, embDim, p.use_scale_shift_norm)) },
+      { kind: 'res', m: this.child('middle_res1', new ResBlock(ch, ch, g, rng, embDim, p.use_scale_shift_norm, cd)) },
       { kind: 'attn', m: this.child('middle_attn', new AttnBlock(ch, g, heads, rng)) },
-      { kind: 'res', m: this.child('middle_res2', new ResBlock(ch, ch, g, rng, embDim, p.use_scale_shift_norm)) },
+      { kind: 'res', m: this.child('middle_res2', new ResBlock(ch, ch, g, rng, embDim, p.use_scale_shift_norm, cd)) },
     ];
     const skips = [...skipChannels];
     let ds = 2 ** (p.channel_mult.length - 1);
@@ -73,7 +81,7 @@ export class UNetDecoder extends Module {
         const k = this.outputs.length;
         const outC = mc * p.channel_mult[level];
         const skip = skips.pop() ?? 0;
-        const layers: Layer[] = [{ kind: 'res', m: this.child(`out${k}_res`, new ResBlock(ch + skip, outC, g, rng, embDim, p.use_scale_shift_norm)) }];
+        const layers: Layer[] = [{ kind: 'res', m: this.child(`out${k}_res`, new ResBlock(ch + skip, outC, g, rng, embDim, p.use_scale_shift_norm, cd)) }];
         ch = outC;
         if (p.attention_resolutions.includes(ds)) layers.push({ kind: 'attn', m: this.child(`out${k}_attn`, new AttnBlock(ch, g, heads, rng)) });
         if (level > 0 && i === p.num_res_blocks) {
@@ -88,14 +96,14 @@ export class UNetDecoder extends Module {
     this.convOut = this.child('conv_out', new Conv2d(ch, p.out_channels, 3, rng, { padding: 1, weightInit: init.zeros(), biasInit: init.zeros() }));
   }
 
-  forward(state: TrunkState, emb: tf.Tensor): tf.Tensor {
+  forward(state: TrunkState, emb: tf.Tensor, cond?: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      let h = runLayers(this.middle, state.h, emb);
+      let h = runLayers(this.middle, state.h, emb, cond);
       const skips = [...state.skips];
       for (const layers of this.outputs) {
         const s = skips.pop();
         if (s) h = tf.concat([h, s], 3);
-        h = runLayers(layers, h, emb);
+        h = runLayers(layers, h, emb, cond);
       }
       return this.convOut.forward(silu(this.normOut.forward(h)));
     });
@@ -131,7 +139,7 @@ export class UNet extends Module {
     p.channel_mult.forEach((mult, level) => {
       for (let i = 0; i < p.num_res_blocks; i++) {
         const k = this.inputs.length;
-        const layers: Layer[] = [{ kind: 'res', m: this.child(`in${k}_res`, new ResBlock(ch, mult * mc, g, rng, this.embDim, p.use_scale_shift_norm)) }];
+        const layers: Layer[] = [{ kind: 'res', m: this.child(`in${k}_res`, new ResBlock(ch, mult * mc, g, rng, this.embDim, p.use_scale_shift_norm, p.cond_dim ?? 0)) }];
         ch = mult * mc;
         if (p.attention_resolutions.includes(ds)) layers.push({ kind: 'attn', m: this.child(`in${k}_attn`, new AttnBlock(ch, g, p.num_heads, rng)) });
         this.inputs.push(layers);
@@ -139,7 +147,7 @@ export class UNet extends Module {
       }
       if (level < p.channel_mult.length - 1) {
         const k = this.inputs.length;
-        this.inputs.push([{ kind: 'down', m: this.child(`in${k}_down`, new Downsample(ch, rng)) }]);
+        this.inputs.push([{ kind: 'down', m: this.child(`in${k}_down`, new Downsample(ch, rng, p.symmetric_downsample ?? false)) }]);
         this.skipChannels.push(ch);
         ds *= 2;
       }
@@ -153,21 +161,21 @@ export class UNet extends Module {
   }
 
   /** The input blocks: skips for the decoder half. */
-  trunk(x: tf.Tensor, emb: tf.Tensor): TrunkState {
+  trunk(x: tf.Tensor, emb: tf.Tensor, cond?: tf.Tensor): TrunkState {
     const skips: tf.Tensor[] = [];
     let h = x;
     for (const layers of this.inputs) {
-      h = runLayers(layers, h, emb);
+      h = runLayers(layers, h, emb, cond);
       skips.push(h);
     }
     return { skips, h };
   }
 
-  /** ε̂(x_t, t): `x [B,H,W,C]`, one timestep per example. */
-  forward(x: tf.Tensor, t: ArrayLike<number>): tf.Tensor {
+  /** ε̂(x_t, t): `x [B,H,W,C]`, one timestep per example; `cond [B, cond_dim]` where built with one. */
+  forward(x: tf.Tensor, t: ArrayLike<number>, cond?: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const emb = this.embed(t);
-      return this.decoder.forward(this.trunk(x, emb), emb);
+      return this.decoder.forward(this.trunk(x, emb, cond), emb, cond);
     });
   }
 }

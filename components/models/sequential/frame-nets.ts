@@ -66,7 +66,8 @@ export class ConvFrameEncoder extends FrameEncoder {
   private readonly norms: NormedAct[];
   private readonly fc: Linear;
 
-  constructor(channels: number, width: number, readonly outDim: number, rng: Rng, norm = false) {
+  /** `size`: the frames' H = W, a multiple of 16 (64 for the papers' Sprites; 32 for the small renders). */
+  constructor(channels: number, width: number, readonly outDim: number, rng: Rng, norm = false, size = 64) {
     super();
     let c = channels;
     this.convs = [0, 1, 2, 3].map((i) => {
@@ -75,7 +76,7 @@ export class ConvFrameEncoder extends FrameEncoder {
       return conv;
     });
     this.norms = [0, 1, 2, 3].map((i) => this.child(`norm${i + 1}`, new NormedAct(width, norm)));
-    this.fc = this.child('fc', new Linear(4 * 4 * width, outDim, rng, { activation: 'leaky_relu' }));
+    this.fc = this.child('fc', new Linear((size / 16) ** 2 * width, outDim, rng, { activation: 'leaky_relu' }));
   }
 
   protected encodeFlat(x: tf.Tensor): tf.Tensor2D {
@@ -141,7 +142,7 @@ export function isImageFrame(frameShape: number[]): boolean {
 
 export function frameEncoder(spec: FrameCodecSpec, outDim: number, rng: Rng): FrameEncoder {
   return isImageFrame(spec.frameShape)
-    ? new ConvFrameEncoder(spec.frameShape[2], spec.width, outDim, rng, spec.norm ?? false)
+    ? new ConvFrameEncoder(spec.frameShape[2], spec.width, outDim, rng, spec.norm ?? false, spec.frameShape[0])
     : new MlpFrameEncoder(spec.frameShape[0], spec.width, outDim, rng);
 }
 

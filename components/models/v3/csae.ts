@@ -29,6 +29,14 @@ export interface CSAEParams {
   strides: 'both' | 'frequency';
   stages: number;
   kernel: number;
+  /**
+   * What the decoder sees of style: each fragment's own code (`fragment`, the upstream), or the
+   * mean over the sample's fragments (`sample_mean`), so that fragment-specific content cannot
+   * reach the reconstruction through the style branch (the "style bypass" a third-party
+   * replication diagnosed, XuanjieLiu/variance-versus-invariance, 2026-09-10 analysis). The
+   * V3 loss and the metrics still see every fragment's own style code.
+   */
+  decoder_style: 'fragment' | 'sample_mean';
 }
 
 /**
@@ -76,7 +84,7 @@ export class CSAE extends Module implements Model {
     this.quantize = this.child('quantize', new VectorQuantizer(p.n_atoms, p.d_emb_c, rng, true, p.vq_ema_decay, 1e-5, {
       init: 'kmeans', restartDead: p.threshold_ema_dead_code > 0, deadThreshold: Math.max(p.threshold_ema_dead_code, 1e-9),
     }));
-    this.quantize.codebookFrozen = p.freeze_codebook;
+    this.setCodebookFrozen(p.freeze_codebook);
     this.decC = this.child('dec_c', new Linear(p.d_emb_c, p.d_emb_c, rng));
     this.decS = this.child('dec_s', new Linear(p.d_emb_s, p.d_emb_s, rng));
     this.decFc = this.child('dec_fc', new Linear(p.d_emb_c + p.d_emb_s, flat, rng));
@@ -129,7 +137,7 @@ export class CSAE extends Module implements Model {
     const [b, n] = this.checkInput(x);
     const { c, s } = this.encode(x);
     const q = this.quantize.forward(c);
-    const recon = this.decode(q.zq as tf.Tensor2D, s, b);
+    const recon = this.decode(q.zq as tf.Tensor2D, this.p.decoder_style === 'sample_mean' ? sampleMean(s, b, n) : s, b);
     const dead = this.quantize.deadCodes();
     const out: Outputs = {
       recon,
@@ -170,6 +178,23 @@ export class CSAE extends Module implements Model {
   codebook(): tf.Tensor2D {
     return tf.clone(this.quantize.embedding) as tf.Tensor2D;
   }
+
+  /**
+   * Few-shot OOD adaptation (the upstream freezes the codebook and fine-tunes the rest): no EMA
+   * update, k-means init or dead-code restart, and the codebook's variables out of
+   * `trainableVariables()` (with EMA they never were; without it the embedding would be).
+   */
+  setCodebookFrozen(frozen: boolean): void {
+    this.quantize.codebookFrozen = frozen;
+    if (frozen) this.quantize.freeze();
+    else this.quantize.unfreeze();
+  }
+}
+
+/** `[B·n, d]` → each row replaced by the mean of its sample's n rows. */
+function sampleMean(s: tf.Tensor2D, b: number, n: number): tf.Tensor2D {
+  const d = s.shape[1];
+  return tf.reshape(tf.tile(tf.mean(tf.reshape(s, [b, n, d]), 1, true), [1, n, 1]), [b * n, d]) as tf.Tensor2D;
 }
 
 export const csaeSpec = defineComponent<CSAEParams, CSAE>({
@@ -194,6 +219,7 @@ export const csaeSpec = defineComponent<CSAEParams, CSAE>({
       strides: { enum: ['both', 'frequency'], default: 'both' },
       stages: { type: 'integer', minimum: 1, default: 4 },
       kernel: { type: 'integer', minimum: 1, default: 5 },
+      decoder_style: { enum: ['fragment', 'sample_mean'], default: 'fragment', description: "the decoder's style input: each fragment's code (upstream) or the sample's mean code" },
     },
   },
   create: (p, ctx) => new CSAE(p, new Rng(ctx.seed)),

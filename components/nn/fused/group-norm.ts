@@ -4,7 +4,7 @@
  * Statistics per sample and group over all positions and the group's C/G channels, biased variance.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FUSED, runFused, runFusedGrad } from '../../../framework/backends/fused.ts';
+import { FUSED, hasFusedKernel, runFused, runFusedGrad } from '../../../framework/backends/fused.ts';
 import { affine, normalize } from '../layers/normalize.ts';
 
 /** The composite: what every backend without the fused kernel runs. */
@@ -35,4 +35,15 @@ tf.registerGradient({
 export function groupNorm(x: tf.Tensor, gamma: tf.Tensor | null, beta: tf.Tensor | null, groups: number, eps = 1e-5): tf.Tensor {
   if (gamma === null || beta === null || x.dtype !== 'float32') return groupNormComposite(x, gamma, beta, groups, eps);
   return runFused(FUSED.groupNorm, { x, gamma, beta }, { groups, eps }, () => [groupNormComposite(x, gamma, beta, groups, eps)])[0];
+}
+
+/**
+ * The fused GroupNorm with its statistics (mean and 1/√(var + eps), `[B, G]`), or null where the
+ * backend lacks the kernel: BatchNorm runs on it (as one group per channel over all positions)
+ * and needs the batch statistics for its running averages.
+ */
+export function groupNormWithStats(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, groups: number, eps: number): { y: tf.Tensor; mean: tf.Tensor; rstd: tf.Tensor } | null {
+  if (x.dtype !== 'float32' || !hasFusedKernel(FUSED.groupNorm)) return null;
+  const [y, mean, rstd] = runFused<tf.Tensor[]>(FUSED.groupNorm, { x, gamma, beta }, { groups, eps }, () => [groupNormComposite(x, gamma, beta, groups, eps)]);
+  return { y, mean, rstd };
 }

@@ -4,6 +4,7 @@ import { Rng } from '../../../framework/util/rng.ts';
 import { UnaryModule } from '../module.ts';
 import { ones, zeros } from '../init.ts';
 import { affine, normalize } from './normalize.ts';
+import { groupNormWithStats } from '../fused/group-norm.ts';
 
 /**
  * BatchNorm over channels-last input `[B, ..., C]` (PyTorch BatchNorm1d/2d semantics).
@@ -42,15 +43,30 @@ export class BatchNorm extends UnaryModule {
         const normed = tf.mul(tf.sub(x, this.runningMean), tf.rsqrt(tf.add(this.runningVar, this.eps)));
         return affine(normed, this.weight, this.bias);
       }
-      const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
-      const { normed, mean, variance } = normalize(x, axes, this.eps);
+      const c = this.numFeatures;
+      const { y, mean, variance } = this.batchNormalize(x, n);
       // Running statistics are not part of the loss, so these ops never receive a gradient.
       const m = this.momentum;
-      const unbiased = tf.mul(tf.reshape(variance, [this.numFeatures]), (m * n) / (n - 1));
-      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(tf.reshape(mean, [this.numFeatures]), m)));
+      const unbiased = tf.mul(tf.reshape(variance, [c]), (m * n) / (n - 1));
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(tf.reshape(mean, [c]), m)));
       this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), unbiased));
-      return affine(normed, this.weight, this.bias);
+      return y;
     });
+  }
+
+  /**
+   * The affine-normalised batch and its statistics (biased variance). Batch statistics per channel
+   * over all N positions are GroupNorm's of the [1, N, C] view with one group per channel: one
+   * fused kernel each way where the backend has it (libtorch), instead of the composite and its
+   * backward. The fused kernel gives 1/√(var + eps), from which the variance is recovered.
+   */
+  private batchNormalize(x: tf.Tensor, n: number): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+    const c = this.numFeatures;
+    const fused = this.weight && this.bias ? groupNormWithStats(tf.reshape(x, [1, n, c]), this.weight, this.bias, c, this.eps) : null;
+    if (fused) return { y: tf.reshape(fused.y, x.shape), mean: fused.mean, variance: tf.sub(tf.reciprocal(tf.square(fused.rstd)), this.eps) };
+    const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+    const { normed, mean, variance } = normalize(x, axes, this.eps);
+    return { y: affine(normed, this.weight, this.bias), mean, variance };
   }
 }
 

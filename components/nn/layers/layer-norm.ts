@@ -4,6 +4,7 @@ import { Rng } from '../../../framework/util/rng.ts';
 import { UnaryModule } from '../module.ts';
 import { ones, zeros } from '../init.ts';
 import { affine, normalize } from './normalize.ts';
+import { groupNorm } from '../fused/group-norm.ts';
 
 /** LayerNorm over the trailing `normalizedShape` axes (PyTorch semantics, biased variance). */
 export class LayerNorm extends UnaryModule {
@@ -27,6 +28,14 @@ export class LayerNorm extends UnaryModule {
         { shape: x.shape });
     }
     return tf.tidy(() => {
+      // Over one trailing axis, LayerNorm of [N, C] rows is GroupNorm with one group and no
+      // positions: one fused kernel each way where the backend has it (libtorch), instead of
+      // the nine-op composite and its backward.
+      if (n === 1 && this.weight && this.bias && x.rank >= 2) {
+        const c = this.normalizedShape[0];
+        if (x.rank === 2) return groupNorm(x, this.weight, this.bias, 1, this.eps);
+        return tf.reshape(groupNorm(tf.reshape(x, [-1, c]), this.weight, this.bias, 1, this.eps), x.shape);
+      }
       const axes = Array.from({ length: n }, (_, i) => x.rank - n + i);
       return affine(normalize(x, axes, this.eps).normed, this.weight, this.bias);
     });

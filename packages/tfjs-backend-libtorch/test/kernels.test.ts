@@ -114,6 +114,10 @@ const convs: Array<[number[], number[], number | [number, number], 'same' | 'val
   [[2, 9, 11, 3], [3, 3, 3, 4], 1, 'same', 1], [[2, 12, 10, 3], [4, 4, 3, 5], 2, 'same', 1],
   [[1, 11, 9, 2], [5, 3, 2, 3], [2, 3], 'valid', 1], [[2, 8, 8, 4], [3, 3, 4, 2], 1, 'same', 2],
   [[2, 13, 13, 3], [2, 2, 3, 4], 3, 'same', 1], [[1, 7, 9, 2], [1, 1, 2, 6], 1, 'valid', 1],
+  // Strided 1x1 filters (ResNet shortcuts, V3's frequency-only strides): their filter gradient is
+  // a matmul here, because libtorch 2.13's own corrupts the heap at the last shape (native/nn.cc).
+  [[2, 9, 11, 4], [1, 1, 4, 3], [1, 2], 'valid', 1], [[2, 8, 10, 4], [1, 1, 4, 4], 2, 'same', 1],
+  [[48, 32, 64, 4], [1, 1, 4, 4], [1, 2], 'valid', 1],
 ];
 for (const [xs, fs, s, p, d] of convs) {
   // tfjs-core has no gradient for dilated convolutions: forward only for d > 1.
