@@ -17,6 +17,8 @@ import { npyHeaderBytes, writeNpy } from '../../framework/io/npy.ts';
 import { selectBackend } from '../../framework/backends/select.ts';
 import { Rng, deriveSeed } from '../../framework/util/rng.ts';
 import { createRegistry } from '../../registry.ts';
+import { runScope } from '../../framework/registry/scope.ts';
+import { datasetCache } from '../../framework/io/dataset-cache.ts';
 
 const argv = process.argv.slice(2);
 const opt = (k: string): string | undefined => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : undefined; };
@@ -34,7 +36,7 @@ const overrides = rest.filter((a) => !a.endsWith('.yaml'));
 await selectBackend('cpu', { threads: 1, log: () => {} });
 const registry = createRegistry();
 const composed = composeConfig({ baseFiles: base, overrides, registry, resolvers: { run: (r) => ({ ok: true, value: `/unused/${r[0]}` }) } });
-const parts = buildParts(composed.config, registry, registry.runScope(), { withEval: false, withTraining: false });
+const parts = buildParts(composed.config, registry, runScope({ datasetCache: datasetCache(process.cwd()) }), { withEval: false, withTraining: false });
 const s = sections(composed.config);
 const ds = parts.dataset;
 mkdirSync(out, { recursive: true });

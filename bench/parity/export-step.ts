@@ -20,6 +20,8 @@ import { selectBackend, type BackendRequest } from '../../framework/backends/sel
 import { Rng, deriveSeed } from '../../framework/util/rng.ts';
 import type { StepContext } from '../../framework/contracts/index.ts';
 import { createRegistry } from '../../registry.ts';
+import { runScope } from '../../framework/registry/scope.ts';
+import { datasetCache } from '../../framework/io/dataset-cache.ts';
 
 /** An Rng that keeps a copy of every array it fills, in order, so the twin can replay the step's noise exactly. */
 class RecordingRng extends Rng {
@@ -73,7 +75,7 @@ const composed = composeConfig({
   baseFiles: args.base, overrides: args.overrides, registry,
   resolvers: { run: (r) => ({ ok: true, value: `/unused/${r[0]}` }) },
 });
-const parts = buildParts(composed.config, registry, registry.runScope(), { withEval: false, withTraining: false });
+const parts = buildParts(composed.config, registry, runScope({ datasetCache: datasetCache(process.cwd()) }), { withEval: false, withTraining: false });
 const s = sections(composed.config);
 
 // Examples spread over the data set, so a small batch still mixes factors.

@@ -13,6 +13,8 @@ import { clipGradNorm } from '../../framework/trainer/clip.ts';
 import { defaultResolvers } from '../../framework/trainer/resolvers.ts';
 import { Rng, deriveSeed } from '../../framework/util/rng.ts';
 import { createRegistry } from '../../registry.ts';
+import { runScope } from '../../framework/registry/scope.ts';
+import { datasetCache } from '../../framework/io/dataset-cache.ts';
 
 export interface BuiltStep {
   model: Model;
@@ -30,7 +32,7 @@ export function buildStep(baseFiles: string[], overrides: string[], cwd = proces
   const registry = createRegistry();
   const composed = composeConfig({ baseFiles, overrides, registry, cwd, resolvers: defaultResolvers(cwd) });
   const s = sections(composed.config);
-  const parts = buildParts(composed.config, registry, registry.runScope(), { withEval: false, withTraining: true });
+  const parts = buildParts(composed.config, registry, runScope({ datasetCache: datasetCache(process.cwd()) }), { withEval: false, withTraining: true });
   const { model, loss, optimizer } = parts as { model: Model; loss: Loss; optimizer: Optimizer };
   const lossVars = loss.namedVariables?.() ?? new Map<string, tf.Variable>();
   const vars = [...model.trainableVariables(), ...[...lossVars.values()].filter((v) => v.trainable)];
