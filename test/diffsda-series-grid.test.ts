@@ -32,6 +32,8 @@ describe('series grid pictures', () => {
   it('seriesPoints drops masked steps and column reads one feature of a [T, F] block', () => {
     expect(seriesPoints([5, 6, 7], [1, 0, 1])).toEqual([{ x: 0, y: 5 }, { x: 2, y: 7 }]);
     expect(Array.from(column([1, 2, 3, 4, 5, 6], 3, 2, 1))).toEqual([2, 4, 6]);
+    // Example 1 of [2, 3, 2] values: its second feature.
+    expect(Array.from(column([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 3, 2, 1, 1))).toEqual([8, 10, 12]);
   });
 
   it('tiles panels row by row with white gaps; rows may be short', () => {

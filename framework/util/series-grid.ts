@@ -19,9 +19,10 @@ export function seriesPoints(values: ArrayLike<number>, mask?: ArrayLike<number>
   return out;
 }
 
-/** One feature column of a row-major `[T, F]` block. */
-export function column(block: ArrayLike<number>, T: number, F: number, f: number): Float32Array {
-  return Float32Array.from({ length: T }, (_, t) => block[t * F + f]);
+/** Feature `f` of example `example` in row-major `[N, T, F]` values (N = 1: one `[T, F]` block). */
+export function column(values: ArrayLike<number>, T: number, F: number, f: number, example = 0): Float32Array {
+  const o = example * T * F;
+  return Float32Array.from({ length: T }, (_, t) => values[o + t * F + f]);
 }
 
 /** Rasters tiled row by row (rows may differ in length), on white, `gap` pixels apart. */

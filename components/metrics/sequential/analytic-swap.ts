@@ -114,7 +114,7 @@ export class AnalyticSwap implements ModelMetric {
     read: (v: ArrayLike<number>, i: number) => { amplitude: Float64Array }): void {
     if (rows <= 0) return;
     const block = (x: ArrayLike<number>, i: number) => (x as Float32Array).subarray(i * T * C, (i + 1) * T * C);
-    const ch0 = (x: ArrayLike<number>, i: number) => seriesPoints(column(block(x, i), T, C, 0));
+    const ch0 = (x: ArrayLike<number>, i: number) => seriesPoints(column(x, T, C, 0, i));
     this.tracker.logArtifact('analytic_swap.png', seriesGridPng(Array.from({ length: rows }, (_, i) => {
       const first = [{ label: 'A', points: ch0(v.data, i) }, { label: 'recon A', points: ch0(v.recon, i) }, { label: 'swap', points: ch0(v.swapped, i) }];
       if (this.p.frequency_axis === 'time') return [first, [{ label: 'B', points: ch0(v.dataB, i) }, { label: 'swap', points: ch0(v.swapped, i) }]];

@@ -82,7 +82,7 @@ export class GeneratedSeries implements ModelMetric {
     }
     const rows = Math.min(this.p.pictures, n);
     if (rows > 0) {
-      const ch0 = (v: ArrayLike<number>, i: number) => seriesPoints(column((v as Float32Array).subarray(i * T * C, (i + 1) * T * C), T, C, 0));
+      const ch0 = (v: ArrayLike<number>, i: number) => seriesPoints(column(v, T, C, 0, i));
       this.tracker.logArtifact('generated_series.png', seriesGridPng(Array.from({ length: rows }, (_, i) => [[{ label: 'generated', points: ch0(g, i) }], [{ label: 'data', points: ch0(d, i) }]])));
     }
     return out;

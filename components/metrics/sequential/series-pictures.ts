@@ -52,10 +52,9 @@ export class SeriesPictures implements ModelMetric {
     });
     const mask = batch.mask ? batch.mask.dataSync() : null;
     tf.dispose(Object.values(batch));
-    const W = T * F;
     const line = (label: string, v: ArrayLike<number>, i: number, f: number, masked: boolean): Series => ({
       label,
-      points: seriesPoints(column((v as Float32Array).subarray(i * W, (i + 1) * W), T, F, f), masked && mask ? column(mask.subarray(i * W, (i + 1) * W), T, F, f) : undefined),
+      points: seriesPoints(column(v, T, F, f, i), masked && mask ? column(mask, T, F, f, i) : undefined),
     });
     const panels = (fn: (f: number) => Series[]) => this.p.features.map(fn);
     this.tracker.logArtifact('series_recon.png', seriesGridPng(Array.from({ length: n }, (_, i) =>
