@@ -66,9 +66,11 @@ export class DisDiff extends Module implements Model {
     this.encoderCopy = this.child('encoder_copy', new UnitEncoder(p.image_size, p.in_channels, p.encoder_width, p.latent_unit, p.repre_emb_channels, rng)).freeze();
     this.syncEncoderCopy();
     this.shift = this.child('shift', new UNetDecoder(unet.p, unet.skipChannels, rng, emb));
-    // The shift decoder starts as a copy of the trained decoder half (DisDiff loads the same
-    // checkpoint into it) with a zero output head, so every g_k starts at 0 and ε̃ starts as the
-    // frozen ε̂ (a copied head would start at g_k ≈ ε̂ and the sum over N units would swamp ε̂).
+    // The shift decoder starts as a copy of the trained decoder half with a zero output head, so
+    // every g_k starts at 0 and ε̃ starts as the frozen ε̂ (a copied head would start at g_k ≈ ε̂
+    // and the sum over N units would swamp ε̂). A departure: DisDiff's checkpoint has no shift_*
+    // keys, so its shift decoder starts from PyTorch's default initialisation with each block's
+    // output conv zeroed (bench/parity/README.md).
     this.shift.loadWeights(unet.decoder.namedVariables());
     for (const [name, v] of this.shift.namedVariables()) if (name.startsWith('conv_out.')) v.assign(tf.zerosLike(v));
     this.codeProj = this.child('code_proj', new Linear(p.repre_emb_channels, emb, rng));
