@@ -2,8 +2,8 @@
 
     python3 bench/parity/collect.py [--steps DIR] [--dsvae DIR] [--betavae DIR] [--betavae-curve STEPS=DIR ...]
 
-Each option updates its section of the existing results.json and leaves the others as they are
-(the runs behind a section need not be on this machine any more):
+Each option merges what its folder holds (per seed) into its section of the existing results.json
+and leaves the rest as it is (the runs behind a section need not be on this machine any more):
   --steps DIR          betavae/, dsvae/, disdiff/, each with the parity.json of its *-step.py
   --dsvae DIR          twin-seedS.json / untangle-seedS.json of dsvae-side-by-side.sh
   --betavae DIR        upstream-seedS.json / untangle-seedS.json of betavae-side-by-side.sh (300 steps)
@@ -34,6 +34,12 @@ def side_by_side(d, sides):
     return got
 
 
+def merge(section, got):
+    """Seeds found now replace the same seeds; seeds run earlier (elsewhere) stay."""
+    for side, seeds in got.items():
+        section.setdefault(side, {}).update(seeds)
+
+
 def main(argv):
     res = json.load(open(OUT)) if os.path.exists(OUT) else {}
     i = 0
@@ -47,12 +53,12 @@ def main(argv):
                     r = json.load(open(p))
                     res.setdefault("one_step", {})[name] = [{k: c[k] for k in STEP_KEYS} for c in r.get("cases", [r])]
         elif opt == "--dsvae":
-            res["dsvae_sprites_cpu_preset"] = side_by_side(val, {"twin": "pytorch_twin", "untangle": "untangle"})
+            merge(res.setdefault("dsvae_sprites_cpu_preset", {}), side_by_side(val, {"twin": "pytorch_twin", "untangle": "untangle"}))
         elif opt == "--betavae":
-            res["betavae_dsprites_300_steps"] = side_by_side(val, {"upstream": "upstream", "untangle": "untangle"})
+            merge(res.setdefault("betavae_dsprites_300_steps", {}), side_by_side(val, {"upstream": "upstream", "untangle": "untangle"}))
         elif opt == "--betavae-curve":
             n, d = val.split("=", 1)
-            res.setdefault("betavae_dsprites_scaling", {})[n] = side_by_side(d, {"upstream": "upstream", "untangle": "untangle"})
+            merge(res.setdefault("betavae_dsprites_scaling", {}).setdefault(n, {}), side_by_side(d, {"upstream": "upstream", "untangle": "untangle"}))
         else:
             sys.exit(__doc__)
     json.dump(res, open(OUT, "w"), indent=2)

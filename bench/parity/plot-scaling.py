@@ -10,6 +10,7 @@ import sys
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402,F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -32,6 +33,8 @@ def main():
     ax.set_xscale("log")
     ax.set_xticks([int(n) for n in steps])
     ax.set_xticklabels(steps)
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_ylim(0, 1.45 * ax.get_ylim()[1])   # room for the legend above the curves
     ax.set_xlabel("training steps (batch 64, Adam 1e-4, β = 4)")
     ax.set_ylabel("MIG (10,000 images)")
     ax.set_title("β-VAE on dSprites, same initial weights and batches")
