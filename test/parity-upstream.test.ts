@@ -9,7 +9,8 @@ import { join } from 'node:path';
  * The upstream checkouts are not part of the project: set UNTANGLE_UPSTREAM to a folder holding
  * them by their repository names (Beta-VAE, Disentangled-Sequential-Autoencoder, DisDiff), e.g.
  *   UNTANGLE_UPSTREAM=/work/upstream npx vitest run test/parity-upstream.test.ts
- * Without it these checks are skipped, so CI without the checkouts stays green.
+ * Without it these checks are skipped, so CI without the checkouts stays green. The Adam check at
+ * the end needs only torch.
  */
 const root = process.env.UNTANGLE_UPSTREAM;
 const checkout = (name: string): string | null => (root && existsSync(join(root, name)) ? join(root, name) : null);
@@ -63,5 +64,20 @@ describe.skipIf(!root || !hasTorch)('one-step parity with the upstream PyTorch c
       expect(c.worst_grad.rel_err).toBeLessThan(5e-4);
     }
     expect(rep.pass).toBe(true);
+  }, 600_000);
+});
+
+describe.skipIf(!hasTorch)('optimiser parity with torch.optim.Adam (needs torch only)', () => {
+  it('4800 Adam updates on the selected backend follow torch.optim.Adam on the same gradients to float32 rounding', () => {
+    const out = mkdtempSync(join(tmpdir(), 'untangle-adam-'));
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+    const ts = spawnSync('npx', ['tsx', 'bench/parity/adam-trajectory.ts', out], { encoding: 'utf8', env, timeout: 300_000 });
+    expect(ts.status, ts.stderr.slice(-2000)).toBe(0);
+    const py = spawnSync('python3', ['bench/parity/adam-trajectory.py', out], { encoding: 'utf8', env, timeout: 300_000 });
+    expect(py.status, py.stderr.slice(-2000)).toBe(0);
+    const rows = JSON.parse(py.stdout) as { step: number; max_abs: number; rel_to_travel: number }[];
+    expect(rows.map((r) => r.step)).toEqual([600, 1200, 1800, 2400, 3000, 3600, 4200, 4800]);
+    // measured on libtorch: ≤ 3.7e-8 absolute, ≤ 3.6e-6 of the distance travelled
+    for (const r of rows) expect(r.rel_to_travel).toBeLessThan(1e-4);
   }, 600_000);
 });
