@@ -27,8 +27,5 @@ export class Dropout extends UnaryModule {
 /** A keep-mask scaled by 1/(1 − p), drawn in JS. */
 export function dropoutMask(shape: number[], p: number, rng: Rng): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  const m = new Float32Array(n);
-  const scale = 1 / (1 - p);
-  for (let i = 0; i < n; i++) m[i] = rng.uniform() >= p ? scale : 0;
-  return tf.tensor(m, shape, 'float32');
+  return tf.tensor(rng.fillKeepMask(new Float32Array(n), p, 1 / (1 - p)), shape, 'float32');
 }

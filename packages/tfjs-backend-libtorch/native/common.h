@@ -74,6 +74,7 @@ void registerElementwise(napi_env env, napi_value exports);
 void registerNN(napi_env env, napi_value exports);
 void registerShape(napi_env env, napi_value exports);
 void registerFused(napi_env env, napi_value exports);
+void registerFusedTrain(napi_env env, napi_value exports);
 void registerDevice(napi_env env, napi_value exports);
 
 }  // namespace ut

@@ -85,6 +85,13 @@ export interface NativeTorch {
   gruSequenceGrad(dhs: H, dhT: H, acts: H, hps: H, hs: H, h0: H, wh: H): H[];
   silu(x: H): H;
   siluGrad(dy: H, x: H): H;
+  // More fused kernels (native/fused-train.cc).
+  rnnTanhSequence(xp: H, h0: H, wh: H): H[];
+  rnnTanhSequenceGrad(dhs: H, dhT: H, hs: H, h0: H, wh: H): H[];
+  film(x: H, ss: H): H;
+  filmGrad(dy: H, x: H, ss: H): H[];
+  globalNorm(xs: H[]): H;
+  scaleAll(xs: H[], scale: number): H[];
   // Devices (native/device.cc). Absent from addons built before device support.
   deviceInfo?(): DeviceInfo;
   setDevice?(device: string): string;

@@ -41,6 +41,18 @@ export const FUSED = {
   gruSequence: 'UntangleGRUSequence',
   /** {dhs, dhT, acts, hps, hs, h0, wh} → [dxp, dh0, dwh, dbh]. */
   gruSequenceGrad: 'UntangleGRUSequenceGrad',
+  /** {xp [B,T,H] (x·W_ih + b_ih + b_hh), h0 [B,H], wh [H,H]} → [hs [B,T,H], hT]: h_t = tanh(xp_t + h_{t−1}·W_hh). */
+  rnnTanhSequence: 'UntangleRNNTanhSequence',
+  /** {dhs, dhT, hs, h0, wh} → [dxp, dh0, dwh]. */
+  rnnTanhSequenceGrad: 'UntangleRNNTanhSequenceGrad',
+  /** {x [..., C], ss [..., 2C]} → x·(1 + ss[..., :C]) + ss[..., C:] (FiLM from one projection). */
+  film: 'UntangleFilm',
+  /** {dy, x, ss} → [dx, dss]. */
+  filmGrad: 'UntangleFilmGrad',
+  /** {0: x0, 1: x1, …} (a list, like AddN) → scalar √(Σ over all elements of x²). No gradient. */
+  globalNorm: 'UntangleGlobalNorm',
+  /** {0: x0, 1: x1, …} → [x0·scale, x1·scale, …]; {scale}. No gradient. */
+  scaleAll: 'UntangleScaleAll',
   /** {x} → x·sigmoid(x). */
   silu: 'UntangleSilu',
   /** {dy, x} → dy · d silu/dx. */

@@ -1,6 +1,6 @@
 /** The fused kernels (src/fused.ts) on libtorch: one addon call each (native/fused.cc). */
 import { FUSED } from '../fused.ts';
-import { attrNum, input, type KernelTable } from './types.ts';
+import { attrNum, input, inputList, type KernelTable } from './types.ts';
 
 export const fusedKernels: KernelTable = {
   [FUSED.adamStep]: (inputs, b, attrs) => {
@@ -42,6 +42,18 @@ export const fusedKernels: KernelTable = {
     const h = (k: string) => b.h(input(inputs, k));
     return b.outMany(b.native.gruSequenceGrad(h('dhs'), h('dhT'), h('acts'), h('hps'), h('hs'), h('h0'), h('wh')));
   },
+  [FUSED.rnnTanhSequence]: (inputs, b) => {
+    const h = (k: string) => b.h(input(inputs, k));
+    return b.outMany(b.native.rnnTanhSequence(h('xp'), h('h0'), h('wh')));
+  },
+  [FUSED.rnnTanhSequenceGrad]: (inputs, b) => {
+    const h = (k: string) => b.h(input(inputs, k));
+    return b.outMany(b.native.rnnTanhSequenceGrad(h('dhs'), h('dhT'), h('hs'), h('h0'), h('wh')));
+  },
+  [FUSED.film]: (inputs, b) => b.out(b.native.film(b.h(input(inputs, 'x')), b.h(input(inputs, 'ss')))),
+  [FUSED.filmGrad]: (inputs, b) => b.outMany(b.native.filmGrad(b.h(input(inputs, 'dy')), b.h(input(inputs, 'x')), b.h(input(inputs, 'ss')))),
+  [FUSED.globalNorm]: (inputs, b) => b.out(b.native.globalNorm(inputList(inputs).map((t) => b.h(t)))),
+  [FUSED.scaleAll]: (inputs, b, attrs) => b.outMany(b.native.scaleAll(inputList(inputs).map((t) => b.h(t)), attrNum(attrs, 'scale'))),
   [FUSED.silu]: (inputs, b) => b.out(b.native.silu(b.h(input(inputs, 'x')))),
   [FUSED.siluGrad]: (inputs, b) => b.out(b.native.siluGrad(b.h(input(inputs, 'dy')), b.h(input(inputs, 'x')))),
 };

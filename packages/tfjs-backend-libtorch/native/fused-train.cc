@@ -1,0 +1,163 @@
+// More fused kernels (src/fused.ts has the contracts, components/nn/fused/ the composites): a tanh
+// RNN over a whole sequence, FiLM modulation from one [N, 2C] projection, and the global L2 norm
+// and scaling of a list of tensors (gradient clipping). Each replaces tens to hundreds of tfjs
+// kernels a training step, whose fixed cost (tfjs-core's engine, ~10 µs a kernel) dominates at
+// these sizes. Same formulas as the composites, so results agree to float32 rounding; ATen
+// expressions throughout (device-neutral), with a pointer loop for FiLM on the CPU.
+#include "common.h"
+#include <ATen/Parallel.h>
+
+namespace ut {
+
+static at::Tensor f32(const at::Tensor& t) {
+  if (t.scalar_type() != at::kFloat) throw std::runtime_error("fused kernels take float32 tensors");
+  return t.contiguous();
+}
+
+// rnnTanhSequence(xp [B,T,H] = x W_ih + b_ih + b_hh, h0 [B,H], wh [H,H]) -> [hs [B,T,H], hT [B,H]]
+//   h_t = tanh(xp_t + h_{t-1} W_hh), batch-first like the layer.
+UT_FN(RnnTanhSequence) {
+  UT_TRY
+  Args a(env, info, 3);
+  at::Tensor xp = f32(a.t(0)), h0 = f32(a.t(1)), wh = f32(a.t(2));
+  if (xp.dim() != 3 || h0.dim() != 2) throw std::runtime_error("rnnTanhSequence: xp must be [B, T, H] and h0 [B, H]");
+  int64_t B = xp.size(0), T = xp.size(1), H = xp.size(2);
+  if (T == 0 || h0.size(0) != B || h0.size(1) != H || wh.size(0) != H || wh.size(1) != H)
+    throw std::runtime_error("rnnTanhSequence: shapes do not match (xp [B,T,H], h0 [B,H], wh [H,H], T > 0)");
+  at::Tensor hs = at::empty({B, T, H}, xp.options());
+  at::Tensor pre = at::empty({B, H}, xp.options());
+  at::Tensor h = h0;
+  for (int64_t t = 0; t < T; t++) {
+    at::addmm_out(pre, xp.select(1, t), h, wh);
+    at::Tensor ht = hs.select(1, t);
+    at::tanh_out(ht, pre);
+    h = ht;
+  }
+  return retMany(env, {hs, hs.select(1, T - 1)});
+  UT_CATCH
+}
+
+// rnnTanhSequenceGrad(dhs [B,T,H], dhT [B,H], hs, h0, wh) -> [dxp [B,T,H], dh0 [B,H], dwh [H,H]]
+//   da_t = (dh_t) (1 - h_t^2), dh_{t-1} = dhs_{t-1} + da_t W_hh^T; dW_hh = sum_t h_{t-1}^T da_t
+//   (one product over all steps).
+UT_FN(RnnTanhSequenceGrad) {
+  UT_TRY
+  Args a(env, info, 5);
+  at::Tensor dhs = f32(a.t(0)), hs = f32(a.t(2)), h0 = f32(a.t(3)), wh = f32(a.t(4));
+  int64_t B = hs.size(0), T = hs.size(1), H = hs.size(2);
+  at::Tensor daAll = at::empty({T, B, H}, hs.options());
+  at::Tensor dh = f32(a.t(1)).clone();
+  at::Tensor whT = wh.t();
+  for (int64_t t = T - 1; t >= 0; t--) {
+    dh.add_(dhs.select(1, t));
+    at::Tensor da = daAll[t];
+    at::tanh_backward_out(da, dh, hs.select(1, t));
+    dh = at::mm(da, whT);
+  }
+  // h_{t-1} for every step, [T*B, H]: h0, then hs[:, 0..T-2].
+  at::Tensor prev = at::cat({h0.unsqueeze(0), hs.narrow(1, 0, T - 1).permute({1, 0, 2})}, 0).reshape({T * B, H});
+  at::Tensor dwh = at::mm(prev.t(), daAll.reshape({T * B, H}));
+  return retMany(env, {daAll.permute({1, 0, 2}).contiguous(), dh, dwh});
+  UT_CATCH
+}
+
+// The [N, C] rows of x and [N, 2C] of ss (scale in the first C columns, shift in the last C).
+static void filmShapes(const at::Tensor& x, const at::Tensor& ss, int64_t& N, int64_t& C) {
+  C = x.size(x.dim() - 1);
+  N = C == 0 ? 0 : x.numel() / C;
+  if (ss.numel() != N * 2 * C || ss.size(ss.dim() - 1) != 2 * C)
+    throw std::runtime_error("film: ss must be [..., 2C] with the rows of x [..., C]");
+}
+
+// film(x [..., C], ss [..., 2C]) -> x * (1 + ss[..., :C]) + ss[..., C:]
+UT_FN(Film) {
+  UT_TRY
+  Args a(env, info, 2);
+  at::Tensor x = f32(a.t(0)), ss = f32(a.t(1));
+  int64_t N, C;
+  filmShapes(x, ss, N, C);
+  if (!cpuLoops(x)) {
+    at::Tensor s2 = ss.reshape({N, 2 * C});
+    return ret(env, (x.reshape({N, C}) * (s2.narrow(1, 0, C) + 1) + s2.narrow(1, C, C)).reshape(x.sizes()));
+  }
+  at::Tensor y = at::empty_like(x);
+  const float* __restrict__ xp = x.data_ptr<float>();
+  const float* __restrict__ sp = ss.data_ptr<float>();
+  float* __restrict__ yp = y.data_ptr<float>();
+  at::parallel_for(0, N, std::max<int64_t>(1, 32768 / std::max<int64_t>(C, 1)), [&](int64_t s, int64_t e) {
+    for (int64_t r = s; r < e; r++) {
+      const float* xr = xp + r * C; const float* sr = sp + r * 2 * C; float* yr = yp + r * C;
+      for (int64_t j = 0; j < C; j++) yr[j] = xr[j] * (1.0f + sr[j]) + sr[C + j];
+    }
+  });
+  return ret(env, y);
+  UT_CATCH
+}
+
+// filmGrad(dy, x, ss) -> [dx = dy (1 + scale), dss = [dy x, dy]]
+UT_FN(FilmGrad) {
+  UT_TRY
+  Args a(env, info, 3);
+  at::Tensor dy = f32(a.t(0)), x = f32(a.t(1)), ss = f32(a.t(2));
+  int64_t N, C;
+  filmShapes(x, ss, N, C);
+  if (dy.numel() != x.numel()) throw std::runtime_error("filmGrad: dy and x differ in size");
+  if (!cpuLoops(x)) {
+    at::Tensor d2 = dy.reshape({N, C});
+    at::Tensor dx = (d2 * (ss.reshape({N, 2 * C}).narrow(1, 0, C) + 1)).reshape(x.sizes());
+    return retMany(env, {dx, at::cat({d2 * x.reshape({N, C}), d2}, 1).reshape(ss.sizes())});
+  }
+  at::Tensor dx = at::empty_like(x), dss = at::empty_like(ss);
+  const float* __restrict__ dp = dy.data_ptr<float>();
+  const float* __restrict__ xp = x.data_ptr<float>();
+  const float* __restrict__ sp = ss.data_ptr<float>();
+  float* __restrict__ dxp = dx.data_ptr<float>();
+  float* __restrict__ dsp = dss.data_ptr<float>();
+  at::parallel_for(0, N, std::max<int64_t>(1, 32768 / std::max<int64_t>(C, 1)), [&](int64_t s, int64_t e) {
+    for (int64_t r = s; r < e; r++) {
+      const float* dr = dp + r * C; const float* xr = xp + r * C; const float* sr = sp + r * 2 * C;
+      float* dxr = dxp + r * C; float* dsr = dsp + r * 2 * C;
+      for (int64_t j = 0; j < C; j++) {
+        dxr[j] = dr[j] * (1.0f + sr[j]);
+        dsr[j] = dr[j] * xr[j];
+        dsr[C + j] = dr[j];
+      }
+    }
+  });
+  return retMany(env, {dx, dss});
+  UT_CATCH
+}
+
+// globalNorm([xs]) -> scalar sqrt(sum over every element of every tensor of x^2), float32 like the
+// composite (the per-tensor norms are ATen's foreach kernel, as torch's clip_grad_norm_ takes them).
+UT_FN(GlobalNorm) {
+  UT_TRY
+  Args a(env, info, 1);
+  std::vector<at::Tensor> xs = a.tensors(0);
+  if (xs.empty()) throw std::runtime_error("globalNorm: no tensors");
+  for (auto& x : xs) x = f32(x);
+  std::vector<at::Tensor> norms = at::_foreach_norm(xs, 2);
+  return ret(env, at::linalg_vector_norm(at::stack(norms), 2));
+  UT_CATCH
+}
+
+// scaleAll([xs], c) -> [x * c for each x]: one call for every gradient of a clipped step.
+UT_FN(ScaleAll) {
+  UT_TRY
+  Args a(env, info, 2);
+  std::vector<at::Tensor> xs = a.tensors(0);
+  for (auto& x : xs) x = f32(x);
+  return retMany(env, at::_foreach_mul(xs, at::Scalar((float)a.d(1))));
+  UT_CATCH
+}
+
+void registerFusedTrain(napi_env env, napi_value exports) {
+  defineFn(env, exports, "rnnTanhSequence", RnnTanhSequence);
+  defineFn(env, exports, "rnnTanhSequenceGrad", RnnTanhSequenceGrad);
+  defineFn(env, exports, "film", Film);
+  defineFn(env, exports, "filmGrad", FilmGrad);
+  defineFn(env, exports, "globalNorm", GlobalNorm);
+  defineFn(env, exports, "scaleAll", ScaleAll);
+}
+
+}  // namespace ut
