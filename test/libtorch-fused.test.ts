@@ -10,7 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { FUSED, hasFusedKernel, setFusedKernels } from '../framework/backends/fused.ts';
 import { groupNorm } from '../components/nn/fused/group-norm.ts';
 import { gruCell, lstmCell } from '../components/nn/fused/rnn-cells.ts';
-import { gruSequence, lstmSequence } from '../components/nn/fused/rnn-sequences.ts';
+import { gruSequence, lstmSequence, rnnTanhSequence } from '../components/nn/fused/rnn-sequences.ts';
+import { film } from '../components/nn/fused/film.ts';
+import { clipGradNorm } from '../framework/trainer/clip.ts';
 import { silu } from '../components/nn/fused/silu.ts';
 import { BatchNorm, LayerNorm } from '../components/nn/index.ts';
 import { adamStep } from '../components/optim/adam-step.ts';
@@ -59,6 +61,34 @@ for (const [b, t, h] of [[3, 4, 5], [2, 1, 8], [5, 6, 3]]) {
       const r = gruSequence(xp as tf.Tensor3D, h0 as tf.Tensor2D, wh as tf.Tensor2D, bh as tf.Tensor1D);
       return [r.hs, r.h];
     }),
+  });
+}
+// T = 1: the gradient's h_{t-1} stack is h0 alone.
+for (const [b, t, h] of [[3, 4, 5], [2, 1, 8], [5, 7, 3], [1, 3, 1]]) {
+  cases.push({
+    name: `rnnTanhSequence B${b} T${t} H${h}`, kernel: FUSED.rnnTanhSequence, grads: true,
+    fn: (g) => valueAndGrads(g, [g.randn([b, t, h]), g.randn([b, h]), g.randn([h, h], 0.5)], (xp, h0, wh) => {
+      const r = rnnTanhSequence(xp as tf.Tensor3D, h0 as tf.Tensor2D, wh as tf.Tensor2D);
+      return [r.hs, r.h];
+    }),
+  });
+}
+// FiLM over rows [N, C] and over a [B, T, C] sequence; C = 1 and a single row as edge cases.
+for (const [lead, c] of [[[6], 4], [[2, 3], 5], [[1], 1], [[9], 128]] as Array<[number[], number]>) {
+  cases.push({
+    name: `film [${lead},${c}] by [${lead},${2 * c}]`, kernel: FUSED.film, grads: true,
+    fn: (g) => valueAndGrads(g, [g.randn([...lead, c], 2), g.randn([...lead, 2 * c])], (x, ss) => [film(x, ss)]),
+  });
+}
+// Gradient clipping: the global norm over a list (one kernel) and, when it exceeds max_norm, the
+// scaled list (another); the composite is two kernels per tensor each.
+for (const [maxNorm, shapes] of [[0.5, [[3, 4], [7], [2, 2, 5]]], [1e6, [[6, 2], [1]]], [1, [[33]]]] as Array<[number, number[][]]>) {
+  cases.push({
+    name: `clipGradNorm max ${maxNorm} over [${shapes.map((sh) => `[${sh}]`)}]`, kernel: FUSED.globalNorm, grads: false,
+    fn: (g) => {
+      const r = clipGradNorm(shapes.map((sh) => g.randn(sh, 2)), maxNorm);
+      return [...r.grads, tf.scalar(r.totalNorm)];
+    },
   });
 }
 for (const [shape, groups] of [[[2, 5, 3, 8], 4], [[3, 4, 4, 12], 3], [[2, 7, 6], 2], [[4, 9, 16], 16]] as Array<[number[], number]>) {
@@ -163,6 +193,34 @@ describe.skipIf(!available)('fused kernels: libtorch vs the composite on cpu', (
       const m = mismatch(await runOn('cpu', c.name, fwdOnly), await runOn('libtorch', c.name, fwdOnly), FWD.rtol, FWD.atol);
       expect(m.score, `${c.name}: ${m.detail}`).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('tanh RNN, FiLM and the global norm match closed forms on libtorch', async () => {
+    await tf.setBackend('libtorch');
+    // B = 1, H = 1, T = 2: h1 = tanh(x1 + w·h0), h2 = tanh(x2 + w·h1);
+    // d h2/d x1 = (1 − h2²)·w·(1 − h1²), d h2/d w = (1 − h2²)·(h1 + w·(1 − h1²)·h0), d h2/d h0 = (1 − h2²)·w·(1 − h1²)·w.
+    const [x1, x2, h0v, w] = [0.3, -0.8, 0.5, 1.7];
+    const h1 = Math.tanh(x1 + w * h0v), h2 = Math.tanh(x2 + w * h1);
+    const xp = tf.tensor3d([[[x1], [x2]]]), h0 = tf.tensor2d([[h0v]]), wh = tf.tensor2d([[w]]);
+    const r = rnnTanhSequence(xp, h0, wh);
+    expect(Array.from(r.hs.dataSync())).toEqual([expect.closeTo(h1, 6), expect.closeTo(h2, 6)]);
+    const [dx, dh0, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => rnnTanhSequence(a as tf.Tensor3D, b as tf.Tensor2D, c as tf.Tensor2D).h)([xp, h0, wh]);
+    const s2 = 1 - h2 * h2, s1 = 1 - h1 * h1;
+    expect(Array.from(dx.dataSync())).toEqual([expect.closeTo(s2 * w * s1, 5), expect.closeTo(s2, 5)]);
+    expect(dh0.dataSync()[0]).toBeCloseTo(s2 * w * s1 * w, 5);
+    expect(dw.dataSync()[0]).toBeCloseTo(s2 * (h1 + w * s1 * h0v), 5);
+    // FiLM: [2, -1]·(1 + [0.5, 3]) + [−1, 0.25] = [2, −3.75]; dy = 1: dx = 1 + scale, dss = [x, 1].
+    const x = tf.tensor2d([[2, -1]]), ss = tf.tensor2d([[0.5, 3, -1, 0.25]]);
+    expect(Array.from(film(x, ss).dataSync())).toEqual([2, -3.75]);
+    const [gx, gss] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(film(a, b)))([x, ss]);
+    expect(Array.from(gx.dataSync())).toEqual([1.5, 4]);
+    expect(Array.from(gss.dataSync())).toEqual([2, -1, 1, 1]);
+    // ‖[3, 4]‖ and ‖[12]‖ together: 13; clipped to 6.5, every entry halves (up to the 1e-6 of the coefficient).
+    const c = clipGradNorm([tf.tensor1d([3, 4]), tf.tensor2d([[12]])], 6.5);
+    expect(c.totalNorm).toBe(13);
+    expect(Array.from(c.grads[0].dataSync())).toEqual([expect.closeTo(1.5, 5), expect.closeTo(2, 5)]);
+    expect(c.grads[1].dataSync()[0]).toBeCloseTo(6, 5);
+    expect(() => film(x, tf.zeros([1, 3]))).toThrow(/FiLM takes/);
   });
 
   it('propagates NaN through the Relu gradient as the cpu backend does', async () => {
