@@ -12,6 +12,7 @@ import { groupNorm } from '../components/nn/fused/group-norm.ts';
 import { gruCell, lstmCell } from '../components/nn/fused/rnn-cells.ts';
 import { gruSequence, lstmSequence, rnnTanhSequence } from '../components/nn/fused/rnn-sequences.ts';
 import { film } from '../components/nn/fused/film.ts';
+import { affine } from '../components/nn/fused/linear.ts';
 import { clipGradNorm } from '../framework/trainer/clip.ts';
 import { silu } from '../components/nn/fused/silu.ts';
 import { BatchNorm, LayerNorm } from '../components/nn/index.ts';
@@ -78,6 +79,13 @@ for (const [lead, c] of [[[6], 4], [[2, 3], 5], [[1], 1], [[9], 128]] as Array<[
   cases.push({
     name: `film [${lead},${c}] by [${lead},${2 * c}]`, kernel: FUSED.film, grads: true,
     fn: (g) => valueAndGrads(g, [g.randn([...lead, c], 2), g.randn([...lead, 2 * c])], (x, ss) => [film(x, ss)]),
+  });
+}
+for (const [n, i, o] of [[5, 3, 4], [1, 1, 1], [64, 17, 9]]) {
+  cases.push({
+    name: `linear [${n},${i}]·[${i},${o}] + [${o}]`, kernel: FUSED.linear, grads: true,
+    fn: (g) => valueAndGrads(g, [g.randn([n, i]), g.randn([i, o], 0.5), g.randn([o])],
+      (x, w, b) => [affine(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D)]),
   });
 }
 // Gradient clipping: the global norm over a list (one kernel) and, when it exceeds max_norm, the
@@ -221,6 +229,19 @@ describe.skipIf(!available)('fused kernels: libtorch vs the composite on cpu', (
     expect(Array.from(c.grads[0].dataSync())).toEqual([expect.closeTo(1.5, 5), expect.closeTo(2, 5)]);
     expect(c.grads[1].dataSync()[0]).toBeCloseTo(6, 5);
     expect(() => film(x, tf.zeros([1, 3]))).toThrow(/FiLM takes/);
+  });
+
+  it('linear computes the data input\'s gradient only when something needs it', async () => {
+    await tf.setBackend('libtorch');
+    const g = new Gen(3);
+    const x = g.randn([6, 4]), w = tf.variable(g.randn([4, 3])), b = tf.variable(g.randn([3]));
+    const count = async (f: () => void) => (await tf.profile(f)).kernels.filter((k) => k.name === 'BatchMatMul').length;
+    // Variables only: dW (one product), no dx.
+    expect(await count(() => { tf.dispose(tf.variableGrads(() => tf.sum(affine(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D)) as tf.Scalar, [w, b]).grads); })).toBe(1);
+    // And x too: two.
+    expect(await count(() => { tf.dispose(tf.grads((a: tf.Tensor) => tf.sum(affine(a as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D)))([x])); })).toBe(1);
+    expect(await count(() => { tf.dispose(tf.grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(affine(a as tf.Tensor2D, c as tf.Tensor2D, b as tf.Tensor1D)))([x, w])); })).toBe(2);
+    tf.dispose([x, w, b]);
   });
 
   it('propagates NaN through the Relu gradient as the cpu backend does', async () => {

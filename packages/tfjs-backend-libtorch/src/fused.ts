@@ -53,6 +53,8 @@ export const FUSED = {
   globalNorm: 'UntangleGlobalNorm',
   /** {0: x0, 1: x1, …} → [x0·scale, x1·scale, …]; {scale}. No gradient. */
   scaleAll: 'UntangleScaleAll',
+  /** {x [N,I], w [I,O], bias [O]} → x·w + bias (one addmm). Its gradient is plain tfjs ops, one per input that needs it. */
+  linear: 'UntangleLinear',
   /** {x} → x·sigmoid(x). */
   silu: 'UntangleSilu',
   /** {dy, x} → dy · d silu/dx. */

@@ -54,6 +54,10 @@ export const fusedKernels: KernelTable = {
   [FUSED.filmGrad]: (inputs, b) => b.outMany(b.native.filmGrad(b.h(input(inputs, 'dy')), b.h(input(inputs, 'x')), b.h(input(inputs, 'ss')))),
   [FUSED.globalNorm]: (inputs, b) => b.out(b.native.globalNorm(inputList(inputs).map((t) => b.h(t)))),
   [FUSED.scaleAll]: (inputs, b, attrs) => b.outMany(b.native.scaleAll(inputList(inputs).map((t) => b.h(t)), attrNum(attrs, 'scale'))),
+  [FUSED.linear]: (inputs, b) => {
+    const h = (k: string) => b.h(input(inputs, k));
+    return b.out(b.native.matmul(h('x'), h('w'), h('bias'), false, false));
+  },
   [FUSED.silu]: (inputs, b) => b.out(b.native.silu(b.h(input(inputs, 'x')))),
   [FUSED.siluGrad]: (inputs, b) => b.out(b.native.siluGrad(b.h(input(inputs, 'dy')), b.h(input(inputs, 'x')))),
 };
