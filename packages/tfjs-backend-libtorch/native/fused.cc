@@ -110,6 +110,12 @@ UT_FN(GroupNorm) {
   Args a(env, info, 5);
   at::Tensor x = f32(a.t(0));
   int64_t G = a.i(3);
+  // [N, C] rows in one group (a LayerNorm over the last axis): ATen's layer norm kernel is made
+  // for exactly this and is ~2x faster than group norm's with one position per sample.
+  if (x.dim() == 2 && G == 1) {
+    auto r = at::native_layer_norm(x, {x.size(1)}, f32(a.t(1)), f32(a.t(2)), a.d(4));
+    return retMany(env, {std::get<0>(r), std::get<1>(r).reshape({x.size(0), 1}), std::get<2>(r).reshape({x.size(0), 1})});
+  }
   at::Tensor xn = asNCL1(x);
   int64_t B = xn.size(0), C = xn.size(1), L = xn.size(2);
   auto r = at::native_group_norm(xn, f32(a.t(1)), f32(a.t(2)), B, C, L, G, a.d(4));
@@ -122,6 +128,13 @@ UT_FN(GroupNormGrad) {
   UT_TRY
   Args a(env, info, 6);
   at::Tensor x = f32(a.t(1));
+  if (x.dim() == 2 && a.i(5) == 1) {
+    // The layer-norm case of GroupNorm above. gamma stands in for beta, whose values the
+    // backward never reads (it only sizes dbeta).
+    at::Tensor gamma = f32(a.t(4));
+    auto r = at::native_layer_norm_backward(f32(a.t(0)), x, {x.size(1)}, f32(a.t(2)), f32(a.t(3)), gamma, gamma, {true, true, true});
+    return retMany(env, {std::get<0>(r), std::get<1>(r), std::get<2>(r)});
+  }
   at::Tensor xn = asNCL1(x), dyn = asNCL1(f32(a.t(0)));
   int64_t B = xn.size(0), C = xn.size(1), L = xn.size(2);
   auto r = at::native_group_norm_backward(dyn, xn, f32(a.t(2)), f32(a.t(3)), f32(a.t(4)), B, C, L, a.i(5),
