@@ -13,6 +13,8 @@ import { gruCell, lstmCell } from '../components/nn/fused/rnn-cells.ts';
 import { gruSequence, lstmSequence, rnnTanhSequence } from '../components/nn/fused/rnn-sequences.ts';
 import { film } from '../components/nn/fused/film.ts';
 import { affine } from '../components/nn/fused/linear.ts';
+import { dropoutMask } from '../components/nn/layers/dropout.ts';
+import { Rng } from '../framework/util/rng.ts';
 import { clipGradNorm } from '../framework/trainer/clip.ts';
 import { silu } from '../components/nn/fused/silu.ts';
 import { BatchNorm, LayerNorm } from '../components/nn/index.ts';
@@ -86,6 +88,17 @@ for (const [n, i, o] of [[5, 3, 4], [1, 1, 1], [64, 17, 9]]) {
     name: `linear [${n},${i}]·[${i},${o}] + [${o}]`, kernel: FUSED.linear, grads: true,
     fn: (g) => valueAndGrads(g, [g.randn([n, i]), g.randn([i, o], 0.5), g.randn([o])],
       (x, w, b) => [affine(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D)]),
+  });
+}
+// Dropout masks: the native generator must give the JS generator's draws and leave it in the same state.
+for (const [shape, p, seed] of [[[3, 4], 0.5, 1], [[1], 0.1, 2], [[2048, 128], 0.1, 3], [[5, 7], 0, 4], [[0, 3], 0.5, 5]] as Array<[number[], number, number]>) {
+  cases.push({
+    name: `dropoutMask [${shape}] p ${p}`, kernel: FUSED.keepMask, grads: false,
+    fn: () => {
+      const rng = new Rng(seed);
+      const a = dropoutMask(shape, p, rng), b = dropoutMask(shape, p, rng);
+      return [a, b, tf.tensor1d(rng.state().s.map((w) => w / 2 ** 32)), tf.scalar(rng.uniform())];
+    },
   });
 }
 // Gradient clipping: the global norm over a list (one kernel) and, when it exceeds max_norm, the

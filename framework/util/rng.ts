@@ -40,6 +40,14 @@ export class Rng {
     return { s: [this.s[0], this.s[1], this.s[2], this.s[3]], spare: this.spare };
   }
 
+  /**
+   * Continues from the four xoshiro128** words `s` (as uint32 or their int32 bit patterns), keeping
+   * the cached normal: for a generator advanced elsewhere (a backend's mask kernel) by whole draws.
+   */
+  continueFrom(s: ArrayLike<number>): void {
+    for (let i = 0; i < 4; i++) this.s[i] = s[i] >>> 0;
+  }
+
   /** A new independent generator, derived from this one's next outputs. */
   fork(): Rng {
     return new Rng(this.nextU32() ^ Math.imul(this.nextU32(), 0x27d4eb2d));

@@ -6,6 +6,7 @@
 // expressions throughout (device-neutral), with a pointer loop for FiLM on the CPU.
 #include "common.h"
 #include <ATen/Parallel.h>
+#include <cmath>
 #include <cstring>
 
 namespace ut {
@@ -151,7 +152,47 @@ UT_FN(ScaleAll) {
   UT_CATCH
 }
 
+// keepMask(shape, p, keep, s0, s1, s2, s3) -> [mask float32 `shape`, state int32 [4]]
+//   mask[i] = (u_i >= p ? keep : 0) with u_i the i-th uniform of the xoshiro128** generator in
+//   state (s0..s3): u = ((a >> 5)·2^26 + (b >> 6)) / 2^53 from two consecutive 32-bit outputs a, b
+//   (53 bits, as untangle's JS Rng.uniform draws it). The state after the last draw comes back, so
+//   a JS generator can continue exactly where this left off. Drawn sequentially on the CPU (the
+//   stream is serial) and moved to the target device.
+static inline uint32_t rotl32(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+UT_FN(KeepMask) {
+  UT_TRY
+  Args a(env, info, 7);
+  std::vector<int64_t> shape = a.ints(0);
+  const double p = a.d(1);
+  const float keep = (float)a.d(2);
+  uint32_t s0 = (uint32_t)(int64_t)a.d(3), s1 = (uint32_t)(int64_t)a.d(4), s2 = (uint32_t)(int64_t)a.d(5), s3 = (uint32_t)(int64_t)a.d(6);
+  if (!(p >= 0.0 && p < 1.0)) throw std::runtime_error("keepMask: p must be in [0, 1)");
+  // u >= p exactly when the 53-bit integer behind u is >= ceil(p·2^53) (p·2^53 is exact in double).
+  const uint64_t thr = (uint64_t)std::ceil(p * 9007199254740992.0);
+  at::Tensor m = at::empty(shape, at::TensorOptions().dtype(at::kFloat));
+  float* __restrict__ mp = m.data_ptr<float>();
+  const int64_t n = m.numel();
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t r[2];
+    for (int k = 0; k < 2; k++) {
+      r[k] = rotl32(s1 * 5u, 7) * 9u;
+      const uint32_t t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl32(s3, 11);
+    }
+    const uint64_t v = ((uint64_t)(r[0] >> 5) << 26) | (uint64_t)(r[1] >> 6);
+    mp[i] = v >= thr ? keep : 0.0f;
+  }
+  at::Tensor st = at::empty({4}, at::TensorOptions().dtype(at::kInt));
+  int32_t* sp = st.data_ptr<int32_t>();
+  sp[0] = (int32_t)s0; sp[1] = (int32_t)s1; sp[2] = (int32_t)s2; sp[3] = (int32_t)s3;
+  const c10::Device& dev = targetDevice();
+  if (!dev.is_cpu()) { m = m.to(dev); st = st.to(dev); }
+  return retMany(env, {m, st});
+  UT_CATCH
+}
+
 void registerFusedTrain(napi_env env, napi_value exports) {
+  defineFn(env, exports, "keepMask", KeepMask);
   defineFn(env, exports, "rnnTanhSequence", RnnTanhSequence);
   defineFn(env, exports, "rnnTanhSequenceGrad", RnnTanhSequenceGrad);
   defineFn(env, exports, "film", Film);

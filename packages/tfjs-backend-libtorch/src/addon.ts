@@ -92,6 +92,7 @@ export interface NativeTorch {
   filmGrad(dy: H, x: H, ss: H): H[];
   globalNorm(xs: H[]): H;
   scaleAll(xs: H[], scale: number): H[];
+  keepMask(shape: Ints, p: number, keep: number, s0: number, s1: number, s2: number, s3: number): H[];
   // Devices (native/device.cc). Absent from addons built before device support.
   deviceInfo?(): DeviceInfo;
   setDevice?(device: string): string;

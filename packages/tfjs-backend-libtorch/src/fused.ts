@@ -55,6 +55,11 @@ export const FUSED = {
   scaleAll: 'UntangleScaleAll',
   /** {x [N,I], w [I,O], bias [O]} → x·w + bias (one addmm). Its gradient is plain tfjs ops, one per input that needs it. */
   linear: 'UntangleLinear',
+  /**
+   * {} → [mask (float32, `shape`), state int32 [4]]; {shape, p, keep, state: [s0, s1, s2, s3]}: mask[i] = keep where the i-th
+   * 53-bit uniform of the xoshiro128** generator in `state` is ≥ p, else 0; `state` after the last draw. No gradient.
+   */
+  keepMask: 'UntangleKeepMask',
   /** {x} → x·sigmoid(x). */
   silu: 'UntangleSilu',
   /** {dy, x} → dy · d silu/dx. */

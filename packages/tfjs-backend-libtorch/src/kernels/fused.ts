@@ -1,6 +1,6 @@
 /** The fused kernels (src/fused.ts) on libtorch: one addon call each (native/fused.cc). */
 import { FUSED } from '../fused.ts';
-import { attrNum, input, inputList, type KernelTable } from './types.ts';
+import { attrInts, attrNum, input, inputList, type KernelTable } from './types.ts';
 
 export const fusedKernels: KernelTable = {
   [FUSED.adamStep]: (inputs, b, attrs) => {
@@ -57,6 +57,10 @@ export const fusedKernels: KernelTable = {
   [FUSED.linear]: (inputs, b) => {
     const h = (k: string) => b.h(input(inputs, k));
     return b.out(b.native.matmul(h('x'), h('w'), h('bias'), false, false));
+  },
+  [FUSED.keepMask]: (_inputs, b, attrs) => {
+    const [s0, s1, s2, s3] = attrInts(attrs, 'state');
+    return b.outMany(b.native.keepMask(attrInts(attrs, 'shape'), attrNum(attrs, 'p'), attrNum(attrs, 'keep'), s0, s1, s2, s3));
   },
   [FUSED.silu]: (inputs, b) => b.out(b.native.silu(b.h(input(inputs, 'x')))),
   [FUSED.siluGrad]: (inputs, b) => b.out(b.native.siluGrad(b.h(input(inputs, 'dy')), b.h(input(inputs, 'x')))),
