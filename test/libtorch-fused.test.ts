@@ -18,7 +18,8 @@ import { Rng } from '../framework/util/rng.ts';
 import { clipGradNorm } from '../framework/trainer/clip.ts';
 import { silu } from '../components/nn/fused/silu.ts';
 import { BatchNorm, LayerNorm } from '../components/nn/index.ts';
-import { adamStep } from '../components/optim/adam-step.ts';
+import { adamStep, adamStepAll } from '../components/optim/adam-step.ts';
+import { AdamW } from '../components/optim/adam.ts';
 import { available, Gen, mismatch, runOn } from '../packages/tfjs-backend-libtorch/test/harness.ts';
 
 const FWD = { rtol: 1e-4, atol: 1e-5 };
@@ -182,6 +183,41 @@ for (const [shape, l2, pScale] of [[[6, 5], 0, 1], [[37], 0.01, 1], [[3, 3, 2, 4
     },
   });
 }
+
+// The list form: one kernel for every parameter of a step, equal to adamStep on each; one
+// one-element list, and AdamW's decay.
+for (const [shapes, pScale] of [[[[6, 5], [37], [1], [3, 3, 2, 4]], 0.999], [[[4]], 1]] as Array<[number[][], number]>) {
+  cases.push({
+    name: `adamStepAll over [${shapes.map((sh) => `[${sh}]`)}] pScale=${pScale}`, kernel: FUSED.adamStepAll, grads: false,
+    fn: (g) => {
+      let ps = shapes.map((sh) => g.randn(sh)), ms = ps.map((p) => tf.zerosLike(p)), vs = ps.map((p) => tf.zerosLike(p));
+      for (let step = 1; step <= 3; step++) {
+        const rs = adamStepAll(ps, shapes.map((sh) => g.randn(sh, 0.1)), ms, vs, { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, step, pScale });
+        [ps, ms, vs] = [rs.map((r) => r.param), rs.map((r) => r.m), rs.map((r) => r.v)];
+      }
+      return [...ps, ...ms, ...vs];
+    },
+  });
+}
+
+// The optimiser itself: AdamW's apply goes through the list kernel on libtorch, one variable at a
+// time through the composite on cpu; a variable without a gradient is skipped.
+cases.push({
+  name: 'AdamW.apply, three steps over three variables (one without a gradient)', kernel: FUSED.adamStepAll, grads: false,
+  fn: (g) => {
+    const vars = [[5, 3], [3], [2, 2]].map((sh) => tf.variable(g.randn(sh)));
+    const opt = new AdamW({ lr: 1e-2, weightDecay: 0.05 });
+    for (let step = 0; step < 3; step++) {
+      const grads = vars.map((v, i) => (i === 2 ? null : g.randn(v.shape, 0.1))) as tf.Tensor[];
+      opt.apply(vars, grads, 1e-2);
+      tf.dispose(grads.filter((x) => x !== null));
+    }
+    const out = [...vars.map((v) => tf.clone(v)), ...opt.state().values()];
+    tf.dispose(vars);
+    opt.dispose();
+    return out;
+  },
+});
 
 describe.skipIf(!available)('fused kernels: libtorch vs the composite on cpu', () => {
   it('runs the fused kernels on libtorch only', async () => {

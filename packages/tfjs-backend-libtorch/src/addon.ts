@@ -72,6 +72,7 @@ export interface NativeTorch {
   nonzero(x: H): H;
   // Fused kernels (src/fused.cc); multi-output ones return handles in output order.
   adamStep(p: H, g: H, m: H, v: H, lrOverBc1: number, beta1: number, beta2: number, eps: number, sqrtBc2: number, l2: number, pScale: number): H[];
+  adamStepAll(p: H[], g: H[], m: H[], v: H[], lrOverBc1: number, beta1: number, beta2: number, eps: number, sqrtBc2: number, l2: number, pScale: number): H[];
   reluGrad(dy: H, x: H): H;
   groupNorm(x: H, gamma: H, beta: H, groups: number, eps: number): H[];
   groupNormGrad(dy: H, x: H, mean: H, rstd: H, gamma: H, groups: number): H[];

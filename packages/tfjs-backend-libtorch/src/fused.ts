@@ -19,6 +19,8 @@ import { LibtorchError } from './errors.ts';
 export const FUSED = {
   /** {p, g, m, v} → [p', m', v']; {lrOverBc1, beta1, beta2, eps, sqrtBc2, l2, pScale}: PyTorch's Adam step. */
   adamStep: 'UntangleAdamStep',
+  /** {p0…, g0…, m0…, v0…} (n each) → [p'0…, m'0…, v'0…]; adamStep's attrs and {n}: adamStep over a list in one call. */
+  adamStepAll: 'UntangleAdamStepAll',
   /** {dy, x} → dy · step(x): the gradient of Relu. */
   reluGrad: 'UntangleReluGrad',
   /** {x [B,…,C], gamma [C], beta [C]} → [y, mean [B,G], rstd [B,G]]; {groups, eps}. */

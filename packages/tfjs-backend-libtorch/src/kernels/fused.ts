@@ -8,6 +8,12 @@ export const fusedKernels: KernelTable = {
     return b.outMany(b.native.adamStep(h('p'), h('g'), h('m'), h('v'), attrNum(attrs, 'lrOverBc1'), attrNum(attrs, 'beta1'),
       attrNum(attrs, 'beta2'), attrNum(attrs, 'eps'), attrNum(attrs, 'sqrtBc2'), attrNum(attrs, 'l2', 0), attrNum(attrs, 'pScale', 1)));
   },
+  [FUSED.adamStepAll]: (inputs, b, attrs) => {
+    const n = attrNum(attrs, 'n');
+    const list = (k: string) => Array.from({ length: n }, (_, i) => b.h(input(inputs, `${k}${i}`)));
+    return b.outMany(b.native.adamStepAll(list('p'), list('g'), list('m'), list('v'), attrNum(attrs, 'lrOverBc1'), attrNum(attrs, 'beta1'),
+      attrNum(attrs, 'beta2'), attrNum(attrs, 'eps'), attrNum(attrs, 'sqrtBc2'), attrNum(attrs, 'l2', 0), attrNum(attrs, 'pScale', 1)));
+  },
   [FUSED.reluGrad]: (inputs, b) => b.out(b.native.reluGrad(b.h(input(inputs, 'dy')), b.h(input(inputs, 'x')))),
   [FUSED.groupNorm]: (inputs, b, attrs) =>
     b.outMany(b.native.groupNorm(b.h(input(inputs, 'x')), b.h(input(inputs, 'gamma')), b.h(input(inputs, 'beta')),
