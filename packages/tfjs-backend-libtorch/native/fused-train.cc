@@ -11,11 +11,6 @@
 
 namespace ut {
 
-static at::Tensor f32(const at::Tensor& t) {
-  if (t.scalar_type() != at::kFloat) throw std::runtime_error("fused kernels take float32 tensors");
-  return t.contiguous();
-}
-
 // rnnTanhSequence(xp [B,T,H] = x W_ih + b_ih + b_hh, h0 [B,H], wh [H,H]) -> [hs [B,T,H], hT [B,H]]
 //   h_t = tanh(xp_t + h_{t-1} W_hh), batch-first like the layer.
 UT_FN(RnnTanhSequence) {
@@ -56,9 +51,7 @@ UT_FN(RnnTanhSequenceGrad) {
     at::tanh_backward_out(da, dh, hs.select(1, t));
     dh = at::mm(da, whT);
   }
-  // h_{t-1} for every step, [T*B, H]: h0, then hs[:, 0..T-2].
-  at::Tensor prev = at::cat({h0.unsqueeze(0), hs.narrow(1, 0, T - 1).permute({1, 0, 2})}, 0).reshape({T * B, H});
-  at::Tensor dwh = at::mm(prev.t(), daAll.reshape({T * B, H}));
+  at::Tensor dwh = at::mm(previousStates(h0, hs).t(), daAll.reshape({T * B, H}));
   return retMany(env, {daAll.permute({1, 0, 2}).contiguous(), dh, dwh});
   UT_CATCH
 }

@@ -13,7 +13,7 @@ namespace ut {
 
 static constexpr int64_t kGrain = 32768;
 
-static at::Tensor f32(const at::Tensor& t) {
+at::Tensor f32(const at::Tensor& t) {
   if (t.scalar_type() != at::kFloat) throw std::runtime_error("fused kernels take float32 tensors");
   return t.contiguous();
 }
@@ -325,7 +325,7 @@ UT_FN(GruCellGrad) {
 // over all steps instead of T products and T-1 accumulating adds. Batch-first like the layers.
 
 // h_{t-1} for every step as [T*B, H] (h0, then hs[:, 0..T-2]).
-static at::Tensor previousStates(const at::Tensor& h0, const at::Tensor& hs) {
+at::Tensor previousStates(const at::Tensor& h0, const at::Tensor& hs) {
   int64_t B = hs.size(0), T = hs.size(1), H = hs.size(2);
   return at::cat({h0.unsqueeze(0), hs.narrow(1, 0, T - 1).permute({1, 0, 2})}, 0).reshape({T * B, H});
 }
