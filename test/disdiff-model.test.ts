@@ -174,4 +174,19 @@ describe('DisDiff model (tiny)', () => {
     const { grads } = tf.variableGrads(() => tf.sum(m.forward({ x }, ctx(0)).ce_change) as tf.Scalar, [head, headBias]);
     expect(tf.sum(tf.abs(grads[head.name])).dataSync()[0]).toBeGreaterThan(0);
   });
+
+  it('the disentangling loss reads the decoder output unclipped, as differentiable_decode_first_stage hands it over', () => {
+    // Every decoded pixel far above 1: a [0, 1] clip would make both decodings the same constant
+    // image (w_im = 0, p' = p, no gradient to the shift decoder). DisDiff's encoder sees the raw output.
+    const m = tinyDisDiff();
+    const bias = m.namedVariables().get('ldm.first_stage.decoder.conv_out.bias')!;
+    bias.assign(tf.fill(bias.shape, 50));
+    const head = m.namedVariables().get('shift.conv_out.weight')!;
+    head.assign(tf.tensor(new Rng(9).fillNormal(new Float32Array(head.size), 0, 1e-2), head.shape));
+    const out = m.forward({ x }, ctx(0));
+    expect(Math.min(...m.ldm.decodeLatentsSigned(tf.zeros([1, 4, 4, 3]), false).dataSync())).toBeGreaterThan(1);
+    expect(Math.min(...out.w_im.dataSync())).toBeGreaterThan(0);
+    const { grads } = tf.variableGrads(() => tf.sum(m.forward({ x }, ctx(0)).ce_change) as tf.Scalar, [head]);
+    expect(tf.sum(tf.abs(grads[head.name])).dataSync()[0]).toBeGreaterThan(0);
+  });
 });

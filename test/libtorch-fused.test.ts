@@ -10,10 +10,16 @@ import { describe, expect, it } from 'vitest';
 import { FUSED, hasFusedKernel, setFusedKernels } from '../framework/backends/fused.ts';
 import { groupNorm } from '../components/nn/fused/group-norm.ts';
 import { gruCell, lstmCell } from '../components/nn/fused/rnn-cells.ts';
-import { gruSequence, lstmSequence } from '../components/nn/fused/rnn-sequences.ts';
+import { gruSequence, lstmSequence, rnnTanhSequence } from '../components/nn/fused/rnn-sequences.ts';
+import { film } from '../components/nn/fused/film.ts';
+import { affine } from '../components/nn/fused/linear.ts';
+import { dropoutMask } from '../components/nn/layers/dropout.ts';
+import { Rng } from '../framework/util/rng.ts';
+import { clipGradNorm } from '../framework/trainer/clip.ts';
 import { silu } from '../components/nn/fused/silu.ts';
 import { BatchNorm, LayerNorm } from '../components/nn/index.ts';
-import { adamStep } from '../components/optim/adam-step.ts';
+import { adamStep, adamStepAll } from '../components/optim/adam-step.ts';
+import { AdamW } from '../components/optim/adam.ts';
 import { available, Gen, mismatch, runOn } from '../packages/tfjs-backend-libtorch/test/harness.ts';
 
 const FWD = { rtol: 1e-4, atol: 1e-5 };
@@ -59,6 +65,52 @@ for (const [b, t, h] of [[3, 4, 5], [2, 1, 8], [5, 6, 3]]) {
       const r = gruSequence(xp as tf.Tensor3D, h0 as tf.Tensor2D, wh as tf.Tensor2D, bh as tf.Tensor1D);
       return [r.hs, r.h];
     }),
+  });
+}
+// T = 1: the gradient's h_{t-1} stack is h0 alone.
+for (const [b, t, h] of [[3, 4, 5], [2, 1, 8], [5, 7, 3], [1, 3, 1]]) {
+  cases.push({
+    name: `rnnTanhSequence B${b} T${t} H${h}`, kernel: FUSED.rnnTanhSequence, grads: true,
+    fn: (g) => valueAndGrads(g, [g.randn([b, t, h]), g.randn([b, h]), g.randn([h, h], 0.5)], (xp, h0, wh) => {
+      const r = rnnTanhSequence(xp as tf.Tensor3D, h0 as tf.Tensor2D, wh as tf.Tensor2D);
+      return [r.hs, r.h];
+    }),
+  });
+}
+// FiLM over rows [N, C] and over a [B, T, C] sequence; C = 1 and a single row as edge cases.
+for (const [lead, c] of [[[6], 4], [[2, 3], 5], [[1], 1], [[9], 128]] as Array<[number[], number]>) {
+  cases.push({
+    name: `film [${lead},${c}] by [${lead},${2 * c}]`, kernel: FUSED.film, grads: true,
+    fn: (g) => valueAndGrads(g, [g.randn([...lead, c], 2), g.randn([...lead, 2 * c])], (x, ss) => [film(x, ss)]),
+  });
+}
+for (const [n, i, o] of [[5, 3, 4], [1, 1, 1], [64, 17, 9]]) {
+  cases.push({
+    name: `linear [${n},${i}]·[${i},${o}] + [${o}]`, kernel: FUSED.linear, grads: true,
+    fn: (g) => valueAndGrads(g, [g.randn([n, i]), g.randn([i, o], 0.5), g.randn([o])],
+      (x, w, b) => [affine(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D)]),
+  });
+}
+// Dropout masks: the native generator must give the JS generator's draws and leave it in the same state.
+for (const [shape, p, seed] of [[[3, 4], 0.5, 1], [[1], 0.1, 2], [[2048, 128], 0.1, 3], [[5, 7], 0, 4], [[0, 3], 0.5, 5]] as Array<[number[], number, number]>) {
+  cases.push({
+    name: `dropoutMask [${shape}] p ${p}`, kernel: FUSED.keepMask, grads: false,
+    fn: () => {
+      const rng = new Rng(seed);
+      const a = dropoutMask(shape, p, rng), b = dropoutMask(shape, p, rng);
+      return [a, b, tf.tensor1d(rng.state().s.map((w) => w / 2 ** 32)), tf.scalar(rng.uniform())];
+    },
+  });
+}
+// Gradient clipping: the global norm over a list (one kernel) and, when it exceeds max_norm, the
+// scaled list (another); the composite is two kernels per tensor each.
+for (const [maxNorm, shapes] of [[0.5, [[3, 4], [7], [2, 2, 5]]], [1e6, [[6, 2], [1]]], [1, [[33]]]] as Array<[number, number[][]]>) {
+  cases.push({
+    name: `clipGradNorm max ${maxNorm} over [${shapes.map((sh) => `[${sh}]`)}]`, kernel: FUSED.globalNorm, grads: false,
+    fn: (g) => {
+      const r = clipGradNorm(shapes.map((sh) => g.randn(sh, 2)), maxNorm);
+      return [...r.grads, tf.scalar(r.totalNorm)];
+    },
   });
 }
 for (const [shape, groups] of [[[2, 5, 3, 8], 4], [[3, 4, 4, 12], 3], [[2, 7, 6], 2], [[4, 9, 16], 16]] as Array<[number[], number]>) {
@@ -132,6 +184,41 @@ for (const [shape, l2, pScale] of [[[6, 5], 0, 1], [[37], 0.01, 1], [[3, 3, 2, 4
   });
 }
 
+// The list form: one kernel for every parameter of a step, equal to adamStep on each; one
+// one-element list, and AdamW's decay.
+for (const [shapes, pScale] of [[[[6, 5], [37], [1], [3, 3, 2, 4]], 0.999], [[[4]], 1]] as Array<[number[][], number]>) {
+  cases.push({
+    name: `adamStepAll over [${shapes.map((sh) => `[${sh}]`)}] pScale=${pScale}`, kernel: FUSED.adamStepAll, grads: false,
+    fn: (g) => {
+      let ps = shapes.map((sh) => g.randn(sh)), ms = ps.map((p) => tf.zerosLike(p)), vs = ps.map((p) => tf.zerosLike(p));
+      for (let step = 1; step <= 3; step++) {
+        const rs = adamStepAll(ps, shapes.map((sh) => g.randn(sh, 0.1)), ms, vs, { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, step, pScale });
+        [ps, ms, vs] = [rs.map((r) => r.param), rs.map((r) => r.m), rs.map((r) => r.v)];
+      }
+      return [...ps, ...ms, ...vs];
+    },
+  });
+}
+
+// The optimiser itself: AdamW's apply goes through the list kernel on libtorch, one variable at a
+// time through the composite on cpu; a variable without a gradient is skipped.
+cases.push({
+  name: 'AdamW.apply, three steps over three variables (one without a gradient)', kernel: FUSED.adamStepAll, grads: false,
+  fn: (g) => {
+    const vars = [[5, 3], [3], [2, 2]].map((sh) => tf.variable(g.randn(sh)));
+    const opt = new AdamW({ lr: 1e-2, weightDecay: 0.05 });
+    for (let step = 0; step < 3; step++) {
+      const grads = vars.map((v, i) => (i === 2 ? null : g.randn(v.shape, 0.1))) as tf.Tensor[];
+      opt.apply(vars, grads, 1e-2);
+      tf.dispose(grads.filter((x) => x !== null));
+    }
+    const out = [...vars.map((v) => tf.clone(v)), ...opt.state().values()];
+    tf.dispose(vars);
+    opt.dispose();
+    return out;
+  },
+});
+
 describe.skipIf(!available)('fused kernels: libtorch vs the composite on cpu', () => {
   it('runs the fused kernels on libtorch only', async () => {
     await tf.setBackend('cpu');
@@ -163,6 +250,47 @@ describe.skipIf(!available)('fused kernels: libtorch vs the composite on cpu', (
       const m = mismatch(await runOn('cpu', c.name, fwdOnly), await runOn('libtorch', c.name, fwdOnly), FWD.rtol, FWD.atol);
       expect(m.score, `${c.name}: ${m.detail}`).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('tanh RNN, FiLM and the global norm match closed forms on libtorch', async () => {
+    await tf.setBackend('libtorch');
+    // B = 1, H = 1, T = 2: h1 = tanh(x1 + w·h0), h2 = tanh(x2 + w·h1);
+    // d h2/d x1 = (1 − h2²)·w·(1 − h1²), d h2/d w = (1 − h2²)·(h1 + w·(1 − h1²)·h0), d h2/d h0 = (1 − h2²)·w·(1 − h1²)·w.
+    const [x1, x2, h0v, w] = [0.3, -0.8, 0.5, 1.7];
+    const h1 = Math.tanh(x1 + w * h0v), h2 = Math.tanh(x2 + w * h1);
+    const xp = tf.tensor3d([[[x1], [x2]]]), h0 = tf.tensor2d([[h0v]]), wh = tf.tensor2d([[w]]);
+    const r = rnnTanhSequence(xp, h0, wh);
+    expect(Array.from(r.hs.dataSync())).toEqual([expect.closeTo(h1, 6), expect.closeTo(h2, 6)]);
+    const [dx, dh0, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => rnnTanhSequence(a as tf.Tensor3D, b as tf.Tensor2D, c as tf.Tensor2D).h)([xp, h0, wh]);
+    const s2 = 1 - h2 * h2, s1 = 1 - h1 * h1;
+    expect(Array.from(dx.dataSync())).toEqual([expect.closeTo(s2 * w * s1, 5), expect.closeTo(s2, 5)]);
+    expect(dh0.dataSync()[0]).toBeCloseTo(s2 * w * s1 * w, 5);
+    expect(dw.dataSync()[0]).toBeCloseTo(s2 * (h1 + w * s1 * h0v), 5);
+    // FiLM: [2, -1]·(1 + [0.5, 3]) + [−1, 0.25] = [2, −3.75]; dy = 1: dx = 1 + scale, dss = [x, 1].
+    const x = tf.tensor2d([[2, -1]]), ss = tf.tensor2d([[0.5, 3, -1, 0.25]]);
+    expect(Array.from(film(x, ss).dataSync())).toEqual([2, -3.75]);
+    const [gx, gss] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(film(a, b)))([x, ss]);
+    expect(Array.from(gx.dataSync())).toEqual([1.5, 4]);
+    expect(Array.from(gss.dataSync())).toEqual([2, -1, 1, 1]);
+    // ‖[3, 4]‖ and ‖[12]‖ together: 13; clipped to 6.5, every entry halves (up to the 1e-6 of the coefficient).
+    const c = clipGradNorm([tf.tensor1d([3, 4]), tf.tensor2d([[12]])], 6.5);
+    expect(c.totalNorm).toBe(13);
+    expect(Array.from(c.grads[0].dataSync())).toEqual([expect.closeTo(1.5, 5), expect.closeTo(2, 5)]);
+    expect(c.grads[1].dataSync()[0]).toBeCloseTo(6, 5);
+    expect(() => film(x, tf.zeros([1, 3]))).toThrow(/FiLM takes/);
+  });
+
+  it('linear computes the data input\'s gradient only when something needs it', async () => {
+    await tf.setBackend('libtorch');
+    const g = new Gen(3);
+    const x = g.randn([6, 4]), w = tf.variable(g.randn([4, 3])), b = tf.variable(g.randn([3]));
+    const count = async (f: () => void) => (await tf.profile(f)).kernels.filter((k) => k.name === 'BatchMatMul').length;
+    // Variables only: dW (one product), no dx.
+    expect(await count(() => { tf.dispose(tf.variableGrads(() => tf.sum(affine(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D)) as tf.Scalar, [w, b]).grads); })).toBe(1);
+    // And x too: two.
+    expect(await count(() => { tf.dispose(tf.grads((a: tf.Tensor) => tf.sum(affine(a as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D)))([x])); })).toBe(1);
+    expect(await count(() => { tf.dispose(tf.grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(affine(a as tf.Tensor2D, c as tf.Tensor2D, b as tf.Tensor1D)))([x, w])); })).toBe(2);
+    tf.dispose([x, w, b]);
   });
 
   it('propagates NaN through the Relu gradient as the cpu backend does', async () => {

@@ -180,6 +180,20 @@ describe('Dropout', () => {
     expect([...dropoutMask([4], 0.5, new Rng(1)).dataSync()]).toEqual([...dropoutMask([4], 0.5, new Rng(1)).dataSync()]);
   });
 
+  it('draws the mask as one uniform() per element, leaving the Rng where n uniform() calls leave it', () => {
+    // fillKeepMask inlines xoshiro128**; the reference is the per-call generator.
+    for (const [n, p] of [[1, 0.5], [1000, 0.1], [4097, 0.9], [0, 0.3]] as const) {
+      const fast = new Rng(123), slow = new Rng(123);
+      const m = fast.fillKeepMask(new Float32Array(n), p, 2.5);
+      const want = Float32Array.from({ length: n }, () => (slow.uniform() >= p ? 2.5 : 0));
+      expect([...m]).toEqual([...want]);
+      expect(fast.state()).toEqual(slow.state());
+      expect(fast.nextU32()).toBe(slow.nextU32());
+    }
+    // p = 0 keeps everything (uniform() ≥ 0 always).
+    expect(new Rng(5).fillKeepMask(new Float32Array(64), 0, 1).every((v) => v === 1)).toBe(true);
+  });
+
   it('needs an Rng in training mode', () => {
     expect(catchError(() => new Dropout(0.5).forward(tf.ones([2]))).code).toBe('nn.dropout.rng');
   });

@@ -48,6 +48,9 @@ describe('generic trainer', () => {
     const again = await executeRun({ registry, baseFiles: [], overrides: [], resume: full.runId, cwd: dir, log: quiet });
     expect(again.runId).toBe(full.runId);
     expect(again.fit.steps).toBe(20);
+    // No step ran, so there is no loss to report (the CLI says so instead of printing NaN).
+    expect(full.fit.lastLoss).toEqual(expect.any(Number));
+    expect(again.fit.lastLoss).toBeNull();
     expect(metricLines(store, full.runId, 'train/loss')).toHaveLength(4);
   });
 

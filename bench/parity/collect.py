@@ -1,9 +1,13 @@
 """Gathers the parity reports into bench/parity/results.json and prints the README's table rows.
 
-    python3 bench/parity/collect.py STEP_DIR DSVAE_DIR BETAVAE_DIR
-STEP_DIR holds betavae/ and dsvae/ (each with the parity.json of its *-step.py); DSVAE_DIR the
-twin-seedS.json / untangle-seedS.json of dsvae-side-by-side.sh; BETAVAE_DIR the
-upstream-seedS.json / untangle-seedS.json of betavae-side-by-side.sh.
+    python3 bench/parity/collect.py [--steps DIR] [--dsvae DIR] [--betavae DIR] [--betavae-curve STEPS=DIR ...]
+
+Each option updates its section of the existing results.json and leaves the others as they are
+(the runs behind a section need not be on this machine any more):
+  --steps DIR          betavae/, dsvae/, disdiff/, each with the parity.json of its *-step.py
+  --dsvae DIR          twin-seedS.json / untangle-seedS.json of dsvae-side-by-side.sh
+  --betavae DIR        upstream-seedS.json / untangle-seedS.json of betavae-side-by-side.sh (300 steps)
+  --betavae-curve N=DIR  the same for a run of N steps (the scaling curve; repeat per budget)
 """
 import glob
 import json
@@ -11,45 +15,65 @@ import os
 import re
 import sys
 
-step_dir, sbs_dir, bvae_dir = sys.argv[1], sys.argv[2], sys.argv[3]
-res = {"one_step": {}, "dsvae_sprites_cpu_preset": {"pytorch_twin": {}, "untangle": {}},
-       "betavae_dsprites_300_steps": {"upstream": {}, "untangle": {}}}
-for name in ("betavae", "dsvae"):
-    p = os.path.join(step_dir, name, "parity.json")
-    if os.path.exists(p):
-        r = json.load(open(p))
-        cases = r.get("cases", [r])
-        res["one_step"][name] = [{k: c[k] for k in ("check", "loss_untangle", "loss_upstream", "loss_rel_err", "worst_grad", "tensors", "pass")} for c in cases]
-for f in sorted(glob.glob(os.path.join(sbs_dir, "*-seed*.json"))):
-    m = re.match(r"(twin|untangle)-seed(\d+)\.json", os.path.basename(f))
-    if not m:
-        continue
-    r = json.load(open(f))
-    side = "pytorch_twin" if m.group(1) == "twin" else "untangle"
-    entry = {"trained": r["trained"]}
-    if "untrained" in r:
-        entry["untrained"] = r["untrained"]
-        entry["wall_s"] = r["wall_s"]
-        entry["final"] = r["curve"][-1]
-    res["dsvae_sprites_cpu_preset"][side][m.group(2)] = entry
-for f in sorted(glob.glob(os.path.join(bvae_dir, "*-seed*.json"))):
-    m = re.match(r"(upstream|untangle)-seed(\d+)\.json", os.path.basename(f))
-    if not m:
-        continue
-    r = json.load(open(f))
-    entry = {k: r[k] for k in ("trained", "untrained", "wall_s") if k in r}
-    if "curve" in r:
-        entry["final"] = r["curve"][-1]
-    res["betavae_dsprites_300_steps"][m.group(1)][m.group(2)] = entry
-out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.json")
-json.dump(res, open(out, "w"), indent=2)
-for side, seeds in res["dsvae_sprites_cpu_preset"].items():
-    for s, e in sorted(seeds.items()):
-        t = e["trained"]
-        print(f"| {side} | {s} | {t['swap_static/mean']:.3f} | " + " / ".join(f"{t['swap_static/' + k]:.2f}" for k in ("skin", "top", "pants", "hair"))
-              + f" | {t['recon_colour/mean']:.3f} | {t['probe_static/mean']:.3f} |")
-for side, seeds in res["betavae_dsprites_300_steps"].items():
-    for s, e in sorted(seeds.items()):
-        print(f"| {side} | {s} | {e['trained']['mig']:.4f} | " + " / ".join(f"{v:.3f}" for v in e["trained"]["mig_per_factor"])
-              + (f" | {e['untrained']['mig']:.4f}" if "untrained" in e else " | ") + " |")
-print("wrote", out)
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.json")
+STEP_KEYS = ("check", "loss_untangle", "loss_upstream", "loss_rel_err", "worst_grad", "tensors", "pass")
+
+
+def side_by_side(d, sides):
+    """{side: {seed: entry}} from DIR/<side>-seedS.json, sides = {file prefix: section name}."""
+    got = {v: {} for v in sides.values()}
+    for f in sorted(glob.glob(os.path.join(d, "*-seed*.json"))):
+        m = re.match(r"(\w+)-seed(\d+)\.json", os.path.basename(f))
+        if not m or m.group(1) not in sides:
+            continue
+        r = json.load(open(f))
+        entry = {k: r[k] for k in ("trained", "untrained", "wall_s") if k in r}
+        if "curve" in r:
+            entry["final"] = r["curve"][-1]
+        got[sides[m.group(1)]][m.group(2)] = entry
+    return got
+
+
+def main(argv):
+    res = json.load(open(OUT)) if os.path.exists(OUT) else {}
+    i = 0
+    while i < len(argv):
+        opt, val = argv[i], argv[i + 1]
+        i += 2
+        if opt == "--steps":
+            for name in ("betavae", "dsvae", "disdiff"):
+                p = os.path.join(val, name, "parity.json")
+                if os.path.exists(p):
+                    r = json.load(open(p))
+                    res.setdefault("one_step", {})[name] = [{k: c[k] for k in STEP_KEYS} for c in r.get("cases", [r])]
+        elif opt == "--dsvae":
+            res["dsvae_sprites_cpu_preset"] = side_by_side(val, {"twin": "pytorch_twin", "untangle": "untangle"})
+        elif opt == "--betavae":
+            res["betavae_dsprites_300_steps"] = side_by_side(val, {"upstream": "upstream", "untangle": "untangle"})
+        elif opt == "--betavae-curve":
+            n, d = val.split("=", 1)
+            res.setdefault("betavae_dsprites_scaling", {})[n] = side_by_side(d, {"upstream": "upstream", "untangle": "untangle"})
+        else:
+            sys.exit(__doc__)
+    json.dump(res, open(OUT, "w"), indent=2)
+    for side, seeds in res.get("dsvae_sprites_cpu_preset", {}).items():
+        for s, e in sorted(seeds.items()):
+            t = e["trained"]
+            print(f"| {side} | {s} | {t['swap_static/mean']:.3f} | " + " / ".join(f"{t['swap_static/' + k]:.2f}" for k in ("skin", "top", "pants", "hair"))
+                  + f" | {t['recon_colour/mean']:.3f} | {t['probe_static/mean']:.3f} |")
+    for side, seeds in res.get("betavae_dsprites_300_steps", {}).items():
+        for s, e in sorted(seeds.items()):
+            print(f"| {side} | {s} | {e['trained']['mig']:.4f} | " + " / ".join(f"{v:.3f}" for v in e["trained"]["mig_per_factor"])
+                  + (f" | {e['untrained']['mig']:.4f}" if "untrained" in e else " | ") + " |")
+    for n, sides in sorted(res.get("betavae_dsprites_scaling", {}).items(), key=lambda kv: int(kv[0])):
+        for side, seeds in sides.items():
+            for s, e in sorted(seeds.items()):
+                fin = e.get("final", {})
+                print(f"| {n} | {side} | {s} | {e['trained']['mig']:.4f} | " + " / ".join(f"{v:.3f}" for v in e["trained"]["mig_per_factor"])
+                      + (f" | {e['untrained']['mig']:.4f}" if "untrained" in e else " | ")
+                      + (f" | {fin['loss']:.1f}, {fin['kl']:.2f}" if fin else " | ") + " |")
+    print("wrote", OUT)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -18,10 +18,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
-def run_export(out, base, overrides=(), batch=4, step=0, weights=None, backend="auto"):
-    """Runs export-step.ts (untangle's step) into `out`."""
+def run_export(out, base, overrides=(), batch=4, step=0, weights=None, backend="auto", extra=()):
+    """Runs export-step.ts (untangle's step) into `out`; `extra`: more export-step options (--run-config)."""
     cmd = ["npx", "tsx", "bench/parity/export-step.ts", "--out", out, "--batch", str(batch), "--step", str(step),
-           "--backend", backend]
+           "--backend", backend, *extra]
     if weights:
         cmd += ["--weights", weights]
     cmd += ["--base", *base, *overrides]

@@ -2,8 +2,12 @@
 // initial weights, the batch, every random draw of the step, the loss terms and the gradient of
 // the loss with respect to every trainable variable (safetensors + JSON).
 //
-//   npx tsx bench/parity/export-step.ts --out DIR [--batch N] [--step S] [--backend cpu] [--weights W] --base a.yaml [b.yaml] [overrides]
+//   npx tsx bench/parity/export-step.ts --out DIR [--batch N] [--step S] [--backend cpu] [--weights W]
+//     [--run-config NAME=a.yaml,b.yaml] --base a.yaml [b.yaml] [overrides]
 //
+// --run-config answers `${run_config:NAME,KEY}` (a later stage taking a frozen part's shape from
+// the run that trained it, e.g. DisDiff's LDM) from the config those files compose, so a step
+// needs no finished run.
 // --weights loads (a subset of) the model's variables first: a twin whose layer has fewer
 // parameters than untangle's (a per-channel bias where untangle has a per-position one) asks for
 // weights it can represent.
@@ -14,6 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { composeConfig } from '../../framework/config/compose.ts';
+import { getAt, parsePath } from '../../framework/config/tree.ts';
 import { buildParts, sections } from '../../framework/trainer/parts.ts';
 import { encodeSafetensors, readSafetensors, type NamedArray } from '../../framework/trainer/safetensors.ts';
 import { selectBackend, type BackendRequest } from '../../framework/backends/select.ts';
@@ -41,12 +46,19 @@ class RecordingRng extends Rng {
     this.draws.push({ kind: 'permutation', data: p.slice() });
     return p;
   }
+  /** Integer draws (timesteps, DisDiff's sampled unit), kept apart from the array draws above. */
+  readonly ints: number[] = [];
+  override int(n: number): number {
+    const v = super.int(n);
+    this.ints.push(v);
+    return v;
+  }
 }
 
-interface Args { out: string; batch: number; step: number; backend: BackendRequest; weights: string; base: string[]; overrides: string[] }
+interface Args { out: string; batch: number; step: number; backend: BackendRequest; weights: string; runConfigs: Map<string, string[]>; base: string[]; overrides: string[] }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { out: '', batch: 4, step: 0, backend: 'auto', weights: '', base: [], overrides: [] };
+  const a: Args = { out: '', batch: 4, step: 0, backend: 'auto', weights: '', runConfigs: new Map(), base: [], overrides: [] };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === '--out') a.out = argv[++i];
@@ -54,6 +66,10 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--step') a.step = Number(argv[++i]);
     else if (v === '--backend') a.backend = argv[++i] as BackendRequest;
     else if (v === '--weights') a.weights = argv[++i];
+    else if (v === '--run-config') {
+      const [name, files] = argv[++i].split('=');
+      a.runConfigs.set(name, files.split(','));
+    }
     else if (v === '--base') { while (argv[i + 1] && !argv[i + 1].startsWith('--') && !argv[i + 1].includes('=')) a.base.push(argv[++i]); }
     else a.overrides.push(v);
   }
@@ -71,10 +87,14 @@ const choice = await selectBackend(args.backend, { threads: 1, log: () => {} });
 const registry = createRegistry();
 // The step needs no trained upstream run (a judge, a first stage): `${run:...}` resolves to a name
 // that is never opened, because neither the metrics nor a checkpoint loader is built here.
-const composed = composeConfig({
-  baseFiles: args.base, overrides: args.overrides, registry,
-  resolvers: { run: (r) => ({ ok: true, value: `/unused/${r[0]}` }) },
-});
+const run = (r: string[]) => ({ ok: true as const, value: `/unused/${r[0]}` });
+const runConfig = (r: string[]) => {
+  const files = args.runConfigs.get(r[0]);
+  if (!files) return { ok: false as const, error: `\${run_config:${r[0]},...}: pass --run-config ${r[0]}=a.yaml[,b.yaml]` };
+  const got = getAt(composeConfig({ baseFiles: files, overrides: [], registry, resolvers: { run } }).config, parsePath(r[1]));
+  return got.found && got.value !== undefined ? { ok: true as const, value: got.value } : { ok: false as const, error: `${files.join(' + ')} has no key '${r[1]}'` };
+};
+const composed = composeConfig({ baseFiles: args.base, overrides: args.overrides, registry, resolvers: { run, run_config: runConfig } });
 const parts = buildParts(composed.config, registry, runScope({ datasetCache: datasetCache(process.cwd()) }), { withEval: false, withTraining: false });
 const s = sections(composed.config);
 
@@ -116,6 +136,7 @@ for (const [k, v] of named) {
 const inputs = new Map<string, NamedArray>();
 for (const [k, t] of Object.entries(batch)) inputs.set(`batch.${k}`, toNamed(t));
 rng.draws.forEach((d, i) => inputs.set(`draw.${String(i).padStart(3, '0')}.${d.kind}`, { data: d.data, shape: [d.data.length] }));
+if (rng.ints.length > 0) inputs.set('ints', { data: Int32Array.from(rng.ints), shape: [rng.ints.length] });
 
 const meta = { config_hash: composed.hash, backend: choice.name };
 writeFileSync(join(args.out, 'weights.safetensors'), encodeSafetensors(weights, meta));

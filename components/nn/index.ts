@@ -26,6 +26,7 @@ export {
   Bidirectional, GRU, GRUCell, LSTM, LSTMCell, type LstmState, type SequenceLayer, type SequenceOutput,
 } from './layers/recurrent.ts';
 export { TanhRNN } from './layers/tanh-rnn.ts';
+export { film } from './fused/film.ts';
 export { MultiHeadSelfAttention } from './layers/attention.ts';
 // Tensor helpers shared by models, losses and samplers (not layers): they live here, below every kind.
 export { stopGradient } from './stop-gradient.ts';

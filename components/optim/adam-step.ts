@@ -5,7 +5,7 @@
  * composite operation by operation, so the two agree to float32 rounding.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FUSED, runFused } from '../../framework/backends/fused.ts';
+import { FUSED, hasFusedKernel, runFused } from '../../framework/backends/fused.ts';
 
 export interface AdamStepConfig {
   lr: number;
@@ -36,15 +36,36 @@ export function adamStepComposite(param: tf.Tensor, grad: tf.Tensor, m0: tf.Tens
   return { param: tf.sub(p, tf.mul(tf.div(m, denom), c.lr / bc1)), m, v };
 }
 
-export function adamStep(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, c: AdamStepConfig): AdamStepResult {
-  if (param.dtype !== 'float32' || grad.dtype !== 'float32') return adamStepComposite(param, grad, m, v, c);
-  const attrs = {
+function kernelAttrs(c: AdamStepConfig) {
+  return {
     lrOverBc1: c.lr / (1 - c.beta1 ** c.step), beta1: c.beta1, beta2: c.beta2, eps: c.eps,
     sqrtBc2: Math.sqrt(1 - c.beta2 ** c.step), l2: c.l2 ?? 0, pScale: c.pScale ?? 1,
   };
+}
+
+export function adamStep(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, c: AdamStepConfig): AdamStepResult {
+  if (param.dtype !== 'float32' || grad.dtype !== 'float32') return adamStepComposite(param, grad, m, v, c);
+  const attrs = kernelAttrs(c);
   const out = runFused(FUSED.adamStep, { p: param, g: grad, m, v }, attrs, () => {
     const r = adamStepComposite(param, grad, m, v, c);
     return [r.param, r.m, r.v];
   });
   return { param: out[0], m: out[1], v: out[2] };
+}
+
+/**
+ * adamStep over lists of parameters (same config), as one fused kernel where the backend has it
+ * (FUSED.adamStepAll: one call per optimiser step instead of one per parameter), else adamStep on
+ * each. Returns the new parameters and moments in list order.
+ */
+export function adamStepAll(params: tf.Tensor[], grads: tf.Tensor[], ms: tf.Tensor[], vs: tf.Tensor[], c: AdamStepConfig): AdamStepResult[] {
+  const n = params.length;
+  const f32 = [...params, ...grads].every((t) => t.dtype === 'float32');
+  if (n === 0 || !f32 || !hasFusedKernel(FUSED.adamStepAll)) return params.map((p, i) => adamStep(p, grads[i], ms[i], vs[i], c));
+  const inputs: tf.NamedTensorMap = {};
+  for (let i = 0; i < n; i++) {
+    inputs[`p${i}`] = params[i]; inputs[`g${i}`] = grads[i]; inputs[`m${i}`] = ms[i]; inputs[`v${i}`] = vs[i];
+  }
+  const out = tf.engine().runKernel(FUSED.adamStepAll, inputs, { ...kernelAttrs(c), n }) as tf.Tensor[];
+  return params.map((_, i) => ({ param: out[i], m: out[n + i], v: out[2 * n + i] }));
 }

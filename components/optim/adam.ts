@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UntangleError } from '../../framework/util/errors.ts';
-import { adamStep } from './adam-step.ts';
+import { adamStep, adamStepAll, type AdamStepConfig } from './adam-step.ts';
 import { SlotOptimizer } from './slot-optimizer.ts';
 
 export interface AdamOptions {
@@ -37,13 +37,22 @@ export class Adam extends SlotOptimizer {
     }
   }
 
-  protected update(param: tf.Tensor, grad: tf.Tensor, slots: Record<string, tf.Tensor>, lr: number, step: number) {
+  private config(lr: number, step: number): AdamStepConfig {
     const wd = this.weightDecay;
-    const r = adamStep(param, grad, slots.m, slots.v, {
+    return {
       lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, step,
       l2: this.decoupled ? 0 : wd, pScale: this.decoupled && wd !== 0 ? 1 - lr * wd : 1,
-    });
+    };
+  }
+
+  protected update(param: tf.Tensor, grad: tf.Tensor, slots: Record<string, tf.Tensor>, lr: number, step: number) {
+    const r = adamStep(param, grad, slots.m, slots.v, this.config(lr, step));
     return { param: r.param, slots: { m: r.m, v: r.v } };
+  }
+
+  protected override updateAll(params: tf.Tensor[], grads: tf.Tensor[], slots: Record<string, tf.Tensor[]>, lr: number, step: number) {
+    const rs = adamStepAll(params, grads, slots.m, slots.v, this.config(lr, step));
+    return { params: rs.map((r) => r.param), slots: { m: rs.map((r) => r.m), v: rs.map((r) => r.v) } };
   }
 }
 

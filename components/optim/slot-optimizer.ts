@@ -32,6 +32,14 @@ export abstract class SlotOptimizer implements Optimizer {
   protected abstract update(param: tf.Tensor, grad: tf.Tensor, slots: Record<string, tf.Tensor>, lr: number,
     step: number, index: number): { param: tf.Tensor; slots: Record<string, tf.Tensor> };
 
+  /**
+   * Optional: the update of every variable of a step at once (lists in `apply`'s order, slots by
+   * name), equal to calling `update` on each; one call lets a backend run one kernel per step
+   * instead of one per variable. Optimisers without it are updated variable by variable.
+   */
+  protected updateAll?(params: tf.Tensor[], grads: tf.Tensor[], slots: Record<string, tf.Tensor[]>, lr: number,
+    step: number): { params: tf.Tensor[]; slots: Record<string, tf.Tensor[]> };
+
   /** Whether a slot of the i-th variable exists yet (SGD's momentum buffer starts from the first gradient). */
   protected hasSlot(name: string, i: number): boolean {
     return (this.slots.get(name)?.[i] ?? null) !== null;
@@ -43,35 +51,70 @@ export abstract class SlotOptimizer implements Optimizer {
     }
     this.stepCount += 1;
     const t = this.stepCount;
+    if (this.updateAll) {
+      this.applyAll(vars, grads, lr, t);
+      return;
+    }
     for (let i = 0; i < vars.length; i++) {
       const v = vars[i];
       const g = grads[i];
       if (g === null || g === undefined) continue; // a variable the loss does not depend on
-      if (!sameShape(v.shape, g.shape)) {
-        throw new UntangleError('optim.apply.shape', `gradient ${i} has shape [${g.shape}] but its variable [${v.shape}]`,
-          { index: i, variable: v.name });
-      }
-      const current: Record<string, tf.Tensor> = {};
-      for (const [name, list] of this.slots) {
-        const s = list[i] ?? null;
-        if (s !== null && !sameShape(s.shape, v.shape)) {
-          throw new UntangleError('optim.state.shape', `optimiser slot ${name}/${i} has shape [${s.shape}] but variable ${i} is [${v.shape}]`,
-            { slot: `${name}/${i}` }, 'the optimiser state belongs to a different model or variable order');
-        }
-        current[name] = s ?? tf.zeros(v.shape);
-      }
+      const current = this.currentSlots(v, g, i);
       const out = tf.tidy(() => {
         const r = this.update(v, g, current, lr, t, i);
         v.assign(r.param);
         return r.slots;
       });
-      for (const [name, list] of this.slots) {
-        const old = list[i] ?? null;
-        const fresh = out[name];
-        if (old !== null) old.dispose();
-        else if (current[name] !== fresh) current[name].dispose();
-        list[i] = fresh;
+      this.keepSlots(i, current, out);
+    }
+  }
+
+  /** `apply` through `updateAll`: every variable with a gradient in one call. */
+  private applyAll(vars: tf.Variable[], grads: tf.Tensor[], lr: number, t: number): void {
+    const idx: number[] = [];
+    const currents: Record<string, tf.Tensor>[] = [];
+    for (let i = 0; i < vars.length; i++) {
+      const g = grads[i];
+      if (g === null || g === undefined) continue;
+      currents.push(this.currentSlots(vars[i], g, i));
+      idx.push(i);
+    }
+    if (idx.length === 0) return;
+    const names = [...this.slots.keys()];
+    const out = tf.tidy(() => {
+      const slotLists = Object.fromEntries(names.map((n) => [n, currents.map((c) => c[n])]));
+      const r = this.updateAll!(idx.map((i) => vars[i]), idx.map((i) => grads[i]), slotLists, lr, t);
+      r.params.forEach((p, k) => vars[idx[k]].assign(p));
+      return r.slots;
+    });
+    idx.forEach((i, k) => this.keepSlots(i, currents[k], Object.fromEntries(names.map((n) => [n, out[n][k]]))));
+  }
+
+  /** The slots of variable i for this step (zeros the first time), checked against its shape. */
+  private currentSlots(v: tf.Variable, g: tf.Tensor, i: number): Record<string, tf.Tensor> {
+    if (!sameShape(v.shape, g.shape)) {
+      throw new UntangleError('optim.apply.shape', `gradient ${i} has shape [${g.shape}] but its variable [${v.shape}]`,
+        { index: i, variable: v.name });
+    }
+    const current: Record<string, tf.Tensor> = {};
+    for (const [name, list] of this.slots) {
+      const s = list[i] ?? null;
+      if (s !== null && !sameShape(s.shape, v.shape)) {
+        throw new UntangleError('optim.state.shape', `optimiser slot ${name}/${i} has shape [${s.shape}] but variable ${i} is [${v.shape}]`,
+          { slot: `${name}/${i}` }, 'the optimiser state belongs to a different model or variable order');
       }
+      current[name] = s ?? tf.zeros(v.shape);
+    }
+    return current;
+  }
+
+  /** Stores variable i's new slots, disposing the old ones (or the zeros that stood in for them). */
+  private keepSlots(i: number, current: Record<string, tf.Tensor>, fresh: Record<string, tf.Tensor>): void {
+    for (const [name, list] of this.slots) {
+      const old = list[i] ?? null;
+      if (old !== null) old.dispose();
+      else if (current[name] !== fresh[name]) current[name].dispose();
+      list[i] = fresh[name];
     }
   }
 

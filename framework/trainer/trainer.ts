@@ -57,7 +57,8 @@ export interface TrainerIO {
 
 export interface FitResult {
   steps: number;
-  lastLoss: number;
+  /** The last step's loss; null when this invocation trained no step (a resumed, finished run). */
+  lastLoss: number | null;
   stopped: 'done' | 'interrupted';
 }
 
@@ -108,7 +109,7 @@ export class Trainer {
     const window = new Map<string, number>();
     let windowCount = 0;
     let windowStart = Date.now();
-    let lastLoss = NaN;
+    let lastLoss: number | null = null;
 
     const checkpoint = async (completed: number) => {
       await saveCheckpoint(this.io.checkpointPath, {

@@ -40,6 +40,14 @@ export class Rng {
     return { s: [this.s[0], this.s[1], this.s[2], this.s[3]], spare: this.spare };
   }
 
+  /**
+   * Continues from the four xoshiro128** words `s` (as uint32 or their int32 bit patterns), keeping
+   * the cached normal: for a generator advanced elsewhere (a backend's mask kernel) by whole draws.
+   */
+  continueFrom(s: ArrayLike<number>): void {
+    for (let i = 0; i < 4; i++) this.s[i] = s[i] >>> 0;
+  }
+
   /** A new independent generator, derived from this one's next outputs. */
   fork(): Rng {
     return new Rng(this.nextU32() ^ Math.imul(this.nextU32(), 0x27d4eb2d));
@@ -93,6 +101,34 @@ export class Rng {
 
   fillUniform(out: Float32Array, lo = 0, hi = 1): Float32Array {
     for (let i = 0; i < out.length; i++) out[i] = lo + (hi - lo) * this.uniform();
+    return out;
+  }
+
+  /**
+   * out[i] = (uniform() >= p ? keep : 0) for every i: exactly the draws of `out.length` calls to
+   * `uniform()`, with the state held in locals for the whole loop (a dropout mask is millions of
+   * draws a step; through `nextU32` and the Uint32Array each costs several times more).
+   */
+  fillKeepMask(out: Float32Array, p: number, keep: number): Float32Array {
+    const st = this.s;
+    let s0 = st[0] | 0, s1 = st[1] | 0, s2 = st[2] | 0, s3 = st[3] | 0;
+    // uniform() = (hi·2^26 + lo)/2^53 with hi, lo integers, so uniform() >= p exactly when
+    // hi·2^26 + lo >= ceil(p·2^53): compare hi against that threshold's high part, then lo.
+    const thr = Math.ceil(p * 9007199254740992);
+    const thrHi = Math.floor(thr / 67108864), thrLo = thr - thrHi * 67108864;
+    for (let i = 0; i < out.length; i++) {
+      // Two xoshiro128** outputs, as two nextU32() calls give them (all values kept as uint32).
+      let x = Math.imul(s1, 5);
+      const hi = Math.imul((x << 7) | (x >>> 25), 9) >>> 5;
+      let t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      x = Math.imul(s1, 5);
+      const lo = Math.imul((x << 7) | (x >>> 25), 9) >>> 6;
+      t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      out[i] = hi > thrHi || (hi === thrHi && lo >= thrLo) ? keep : 0;
+    }
+    st[0] = s0; st[1] = s1; st[2] = s2; st[3] = s3;
     return out;
   }
 

@@ -9,7 +9,7 @@
   },
   "targets": [{
     "target_name": "untangle_torch",
-    "sources": ["native/core.cc", "native/elementwise.cc", "native/nn.cc", "native/shape.cc", "native/fused.cc", "native/device.cc"],
+    "sources": ["native/core.cc", "native/elementwise.cc", "native/nn.cc", "native/shape.cc", "native/fused.cc", "native/fused-train.cc", "native/device.cc"],
     "include_dirs": ["<(torch_include)", "<(torch_include)/torch/csrc/api/include"],
     "cflags!": ["-fno-exceptions"],
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++14", "-std=gnu++20"],

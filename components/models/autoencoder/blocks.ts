@@ -14,8 +14,12 @@ export function groupsFor(channels: number, groups: number): number {
   return g;
 }
 
-export function norm(channels: number, groups: number): GroupNorm {
-  return new GroupNorm(groupsFor(channels, groups), channels, 1e-6);
+/** GroupNorm ε of LDM's autoencoder (`Normalize`); openaimodel's UNet uses torch's default, `UNET_NORM_EPS`. */
+export const AUTOENCODER_NORM_EPS = 1e-6;
+export const UNET_NORM_EPS = 1e-5;
+
+export function norm(channels: number, groups: number, eps = AUTOENCODER_NORM_EPS): GroupNorm {
+  return new GroupNorm(groupsFor(channels, groups), channels, eps);
 }
 
 /**
@@ -36,12 +40,12 @@ export class ResBlock extends Module {
   readonly skip: Conv2d | null;
   readonly condProj: Linear | null;
 
-  constructor(readonly inC: number, readonly outC: number, groups: number, rng: Rng, embDim = 0, readonly scaleShift = false, condDim = 0) {
+  constructor(readonly inC: number, readonly outC: number, groups: number, rng: Rng, embDim = 0, readonly scaleShift = false, condDim = 0, eps = AUTOENCODER_NORM_EPS) {
     super();
-    this.norm1 = this.child('norm1', norm(inC, groups));
+    this.norm1 = this.child('norm1', norm(inC, groups, eps));
     this.conv1 = this.child('conv1', new Conv2d(inC, outC, 3, rng, { padding: 1 }));
     this.embProj = embDim > 0 ? this.child('emb_proj', new Linear(embDim, scaleShift ? 2 * outC : outC, rng)) : null;
-    this.norm2 = this.child('norm2', norm(outC, groups));
+    this.norm2 = this.child('norm2', norm(outC, groups, eps));
     this.conv2 = this.child('conv2', new Conv2d(outC, outC, 3, rng, { padding: 1 }));
     this.skip = inC !== outC ? this.child('skip', new Conv2d(inC, outC, 1, rng)) : null;
     this.condProj = condDim > 0 ? this.child('cond_proj', new Linear(condDim, 2 * outC, rng, { biasInit: init.zeros() })) : null;
@@ -75,9 +79,9 @@ export class AttnBlock extends Module {
   readonly norm: GroupNorm;
   readonly attn: MultiHeadSelfAttention;
 
-  constructor(channels: number, groups: number, heads: number, rng: Rng) {
+  constructor(channels: number, groups: number, heads: number, rng: Rng, eps = AUTOENCODER_NORM_EPS) {
     super();
-    this.norm = this.child('norm', norm(channels, groups));
+    this.norm = this.child('norm', norm(channels, groups, eps));
     this.attn = this.child('attn', new MultiHeadSelfAttention(channels, groupsFor(channels, heads), rng));
   }
 

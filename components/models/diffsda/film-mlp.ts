@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, Module, silu } from '../../nn/index.ts';
+import { Linear, Module, film, silu } from '../../nn/index.ts';
 import { normal } from '../../nn/init.ts';
 import type { Rng } from '../../../framework/util/rng.ts';
 import { ReinjectedMlp } from './ts-encoder.ts';
@@ -68,20 +68,11 @@ export class FilmMlp extends Module {
 
   denoise(x: tf.Tensor2D, cNoise: tf.Tensor1D, a: tf.Tensor2D | null, rng?: Rng): tf.Tensor2D {
     const emb = this.embed.forward(cNoise);
-    // Scale and shift each from its half of the projection's weight: splitting the small [in, 2W]
-    // weight instead of the [N, 2W] output saves a split forward and a concat backward of
-    // N-row tensors, and the "+1" of (1 + scale) goes into the scale half's bias.
-    const film = (h: tf.Tensor, lin: Linear, c: tf.Tensor) => {
-      const [ws, wb] = tf.split(lin.weight, 2, 1) as tf.Tensor2D[];
-      const [bs, bb] = lin.bias ? tf.split(lin.bias, 2) : [tf.zeros([this.o.width]), tf.zeros([this.o.width])];
-      const c2 = c as tf.Tensor2D;
-      const scale1 = tf.fused.matMul({ a: c2, b: ws, bias: tf.add(bs, 1) });
-      const shift = tf.fused.matMul({ a: c2, b: wb, bias: bb });
-      return tf.add(tf.mul(h, scale1), shift);
-    };
+    // [scale, shift] = Linear(c), h·(1 + scale) + shift: one product and one fused FiLM kernel
+    // each way (components/nn/fused/film.ts) where the backend has it.
     const h = this.mlp.forward(x, rng, (z, i) => {
-      const zt = film(z, this.tFilm[i], emb);
-      return a === null || this.aFilm.length === 0 ? zt : film(zt, this.aFilm[i], a);
+      const zt = film(z, this.tFilm[i].forward(emb));
+      return a === null || this.aFilm.length === 0 ? zt : film(zt, this.aFilm[i].forward(a));
     });
     return this.out.forward(h) as tf.Tensor2D;
   }

@@ -79,7 +79,16 @@ export class LatentDiffusion extends Module implements Model {
 
   /** Latents → images in [0, 1] (`quantize`: see FirstStage.decode). */
   decodeLatents(z: tf.Tensor, quantize = true): tf.Tensor {
-    return tf.tidy(() => toUnit(this.firstStage.decode(tf.div(z, this.scale), quantize)));
+    return tf.tidy(() => toUnit(this.decodeLatentsSigned(z, quantize)));
+  }
+
+  /**
+   * Latents → the first stage's output as it is: [−1, 1] nominally, not clipped (LDM's
+   * `differentiable_decode_first_stage`). A loss differentiated through the decoder needs this:
+   * clipping zeroes the gradient of every pixel outside the range.
+   */
+  decodeLatentsSigned(z: tf.Tensor, quantize = true): tf.Tensor {
+    return tf.tidy(() => this.firstStage.decode(tf.div(z, this.scale), quantize));
   }
 
   epsFn(): (x: tf.Tensor, t: number) => tf.Tensor {

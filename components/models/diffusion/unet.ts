@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module, Conv2d, GroupNorm, Linear, init, silu } from '../../nn/index.ts';
 import { defineComponent } from '../../../framework/registry/types.ts';
 import { Rng } from '../../../framework/util/rng.ts';
-import { AttnBlock, Downsample, ResBlock, Upsample, norm } from '../autoencoder/blocks.ts';
+import { AttnBlock, Downsample, ResBlock, Upsample, norm, UNET_NORM_EPS as EPS } from '../autoencoder/blocks.ts';
 
 export interface UNetParams {
   image_size: number;
@@ -70,9 +70,9 @@ export class UNetDecoder extends Module {
     const heads = p.num_heads;
     const cd = p.cond_dim ?? 0;
     this.middle = [
-      { kind: 'res', m: this.child('middle_res1', new ResBlock(ch, ch, g, rng, embDim, p.use_scale_shift_norm, cd)) },
-      { kind: 'attn', m: this.child('middle_attn', new AttnBlock(ch, g, heads, rng)) },
-      { kind: 'res', m: this.child('middle_res2', new ResBlock(ch, ch, g, rng, embDim, p.use_scale_shift_norm, cd)) },
+      { kind: 'res', m: this.child('middle_res1', new ResBlock(ch, ch, g, rng, embDim, p.use_scale_shift_norm, cd, EPS)) },
+      { kind: 'attn', m: this.child('middle_attn', new AttnBlock(ch, g, heads, rng, EPS)) },
+      { kind: 'res', m: this.child('middle_res2', new ResBlock(ch, ch, g, rng, embDim, p.use_scale_shift_norm, cd, EPS)) },
     ];
     const skips = [...skipChannels];
     let ds = 2 ** (p.channel_mult.length - 1);
@@ -81,9 +81,9 @@ export class UNetDecoder extends Module {
         const k = this.outputs.length;
         const outC = mc * p.channel_mult[level];
         const skip = skips.pop() ?? 0;
-        const layers: Layer[] = [{ kind: 'res', m: this.child(`out${k}_res`, new ResBlock(ch + skip, outC, g, rng, embDim, p.use_scale_shift_norm, cd)) }];
+        const layers: Layer[] = [{ kind: 'res', m: this.child(`out${k}_res`, new ResBlock(ch + skip, outC, g, rng, embDim, p.use_scale_shift_norm, cd, EPS)) }];
         ch = outC;
-        if (p.attention_resolutions.includes(ds)) layers.push({ kind: 'attn', m: this.child(`out${k}_attn`, new AttnBlock(ch, g, heads, rng)) });
+        if (p.attention_resolutions.includes(ds)) layers.push({ kind: 'attn', m: this.child(`out${k}_attn`, new AttnBlock(ch, g, heads, rng, EPS)) });
         if (level > 0 && i === p.num_res_blocks) {
           layers.push({ kind: 'up', m: this.child(`out${k}_up`, new Upsample(ch, rng)) });
           ds /= 2;
@@ -91,7 +91,7 @@ export class UNetDecoder extends Module {
         this.outputs.push(layers);
       }
     }
-    this.normOut = this.child('norm_out', norm(ch, g));
+    this.normOut = this.child('norm_out', norm(ch, g, EPS));
     // openaimodel zero-initialises the output conv, so an untrained UNet (or shift decoder) outputs 0.
     this.convOut = this.child('conv_out', new Conv2d(ch, p.out_channels, 3, rng, { padding: 1, weightInit: init.zeros(), biasInit: init.zeros() }));
   }
@@ -115,7 +115,9 @@ export class UNetDecoder extends Module {
  * input blocks of residual blocks (scale-shift norm optional) with attention at the chosen
  * downsample factors and strided-conv downsampling between levels; middle block; output blocks
  * with skip concatenation and nearest-neighbour + conv upsampling (LDM's `resblock_updown`
- * residual up/down blocks are replaced by these plain conv up/down layers).
+ * residual up/down blocks are replaced by these plain conv up/down layers). GroupNorm ε is
+ * openaimodel's (torch's default 1e-5), not the autoencoder's 1e-6: the one-step check against
+ * DisDiff (bench/parity/disdiff-step.py) measured gradients 2.8 % apart with 1e-6.
  */
 export class UNet extends Module {
   readonly timeEmbed1: Linear;
@@ -139,9 +141,9 @@ export class UNet extends Module {
     p.channel_mult.forEach((mult, level) => {
       for (let i = 0; i < p.num_res_blocks; i++) {
         const k = this.inputs.length;
-        const layers: Layer[] = [{ kind: 'res', m: this.child(`in${k}_res`, new ResBlock(ch, mult * mc, g, rng, this.embDim, p.use_scale_shift_norm, p.cond_dim ?? 0)) }];
+        const layers: Layer[] = [{ kind: 'res', m: this.child(`in${k}_res`, new ResBlock(ch, mult * mc, g, rng, this.embDim, p.use_scale_shift_norm, p.cond_dim ?? 0, EPS)) }];
         ch = mult * mc;
-        if (p.attention_resolutions.includes(ds)) layers.push({ kind: 'attn', m: this.child(`in${k}_attn`, new AttnBlock(ch, g, p.num_heads, rng)) });
+        if (p.attention_resolutions.includes(ds)) layers.push({ kind: 'attn', m: this.child(`in${k}_attn`, new AttnBlock(ch, g, p.num_heads, rng, EPS)) });
         this.inputs.push(layers);
         this.skipChannels.push(ch);
       }

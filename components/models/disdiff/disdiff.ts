@@ -66,9 +66,11 @@ export class DisDiff extends Module implements Model {
     this.encoderCopy = this.child('encoder_copy', new UnitEncoder(p.image_size, p.in_channels, p.encoder_width, p.latent_unit, p.repre_emb_channels, rng)).freeze();
     this.syncEncoderCopy();
     this.shift = this.child('shift', new UNetDecoder(unet.p, unet.skipChannels, rng, emb));
-    // The shift decoder starts as a copy of the trained decoder half (DisDiff loads the same
-    // checkpoint into it) with a zero output head, so every g_k starts at 0 and ε̃ starts as the
-    // frozen ε̂ (a copied head would start at g_k ≈ ε̂ and the sum over N units would swamp ε̂).
+    // The shift decoder starts as a copy of the trained decoder half with a zero output head, so
+    // every g_k starts at 0 and ε̃ starts as the frozen ε̂ (a copied head would start at g_k ≈ ε̂
+    // and the sum over N units would swamp ε̂). A departure: DisDiff's checkpoint has no shift_*
+    // keys, so its shift decoder starts from PyTorch's default initialisation with each block's
+    // output conv zeroed (bench/parity/README.md).
     this.shift.loadWeights(unet.decoder.namedVariables());
     for (const [name, v] of this.shift.namedVariables()) if (name.startsWith('conv_out.')) v.assign(tf.zerosLike(v));
     this.codeProj = this.child('code_proj', new Linear(p.repre_emb_channels, emb, rng));
@@ -152,11 +154,15 @@ export class DisDiff extends Module implements Model {
     const x0New = s.predictX0(xt, t, tf.add(epsFrozen, tf.mul(ddimCoef, gc)));
     // Decoded without quantisation, as DisDiff's dis_loss does (force_not_quantize): a quantised
     // decode maps a small shift to the very same codes, hence the same image and codes p' = p,
-    // where ‖p − p'‖ has no gradient and both cross-entropies sit at log N.
-    const imFrozen = stopGradient(ldm.decodeLatents(x0Frozen, false));
-    const imNew = ldm.decodeLatents(x0New, false);
-    const pFrozen = stopGradient(this.encoderCopy.forward(imFrozen));
-    const pNew = this.encoderCopy.forward(imNew);
+    // where ‖p − p'‖ has no gradient and both cross-entropies sit at log N. And unclipped, in
+    // [−1, 1], as its differentiable_decode_first_stage hands them to the encoder: clipping to
+    // [0, 1] first zeroed the gradient of every pixel outside the range (measured against the
+    // upstream code: gradients off by up to 40 %, bench/parity/disdiff-step.py), and w_im is the
+    // mean squared change on that [−1, 1] scale.
+    const imFrozen = stopGradient(ldm.decodeLatentsSigned(x0Frozen, false));
+    const imNew = ldm.decodeLatentsSigned(x0New, false);
+    const pFrozen = stopGradient(this.encoderCopy.forwardSigned(imFrozen));
+    const pNew = this.encoderCopy.forwardSigned(imNew);
     const { ceOwn, ceChange } = disentanglingCrossEntropies(pFrozen, pNew, stopGradient(codes), c);
     const wZ = stopGradient(tf.mean(tf.square(tf.sub(x0New, x0Frozen)), [1, 2, 3]));
     const wIm = stopGradient(tf.mean(tf.square(tf.sub(imNew, imFrozen)), [1, 2, 3]));

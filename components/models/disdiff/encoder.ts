@@ -40,8 +40,13 @@ export class UnitEncoder extends Module {
 
   /** Images `[B,H,W,C]` in [0,1] → unit codes `[B, N, D]`. */
   forward(x: tf.Tensor): tf.Tensor3D {
+    return tf.tidy(() => this.forwardSigned(tf.sub(tf.mul(x, 2), 1)));
+  }
+
+  /** Images in [−1, 1] (a decoder's unclipped output) → unit codes `[B, N, D]`. */
+  forwardSigned(x: tf.Tensor): tf.Tensor3D {
     return tf.tidy(() => {
-      let h: tf.Tensor = tf.sub(tf.mul(x, 2), 1);
+      let h: tf.Tensor = x;
       for (const d of this.downs) h = relu(d.norm.forward(d.conv.forward(h)));
       for (const r of this.res) h = relu(tf.add(h, r.c2.forward(relu(r.c1.forward(h)))));
       return tf.reshape(this.head.forward(tf.reshape(h, [x.shape[0], -1])), [x.shape[0], this.units, this.unitDim]) as tf.Tensor3D;

@@ -1,6 +1,6 @@
 /**
- * Whole LSTM and GRU sequences (batch-first) as one fused kernel forward and one backward where the
- * backend has them (FUSED.lstmSequence / FUSED.gruSequence: the time loop runs natively and the
+ * Whole LSTM, GRU and tanh-RNN sequences (batch-first) as one fused kernel forward and one backward
+ * where the backend has them (FUSED.lstmSequence / gruSequence / rnnTanhSequence: the time loop runs natively and the
  * recurrent weight's gradient is one product over all steps), else unrolled in tfjs ops with the
  * cell composites of rnn-cells.ts. The input projection x·W_ih is the caller's (one matMul up front).
  */
@@ -42,6 +42,29 @@ tf.registerGradient({
     return { xp: () => dxp, h0: () => dh0, wh: () => dwh, bh: () => dbh };
   },
 });
+
+tf.registerGradient({
+  kernelName: FUSED.rnnTanhSequence,
+  inputsToSave: ['h0', 'wh'],
+  outputsToSave: [true, false],
+  gradFunc: (dys, saved) => {
+    const [h0, wh, hs] = saved;
+    const [dhs, dhT] = dys as tf.Tensor[];
+    const [dxp, dh0, dwh] = runFusedGrad<tf.Tensor[]>(FUSED.rnnTanhSequenceGrad, { dhs, dhT, hs, h0, wh });
+    return { xp: () => dxp, h0: () => dh0, wh: () => dwh };
+  },
+});
+
+/** Composite tanh RNN over T steps: h_t = tanh(xp_t + h_{t-1}·W_hh). */
+export function rnnTanhSequenceComposite(xp: tf.Tensor3D, h0: tf.Tensor2D, wh: tf.Tensor2D): SequenceResult {
+  let h = h0;
+  const hs: tf.Tensor2D[] = [];
+  for (const x of steps(xp)) {
+    h = tf.tanh(tf.add(x, tf.matMul(h, wh))) as tf.Tensor2D;
+    hs.push(h);
+  }
+  return { hs: tf.stack(hs, 1) as tf.Tensor3D, h };
+}
 
 /** Composite LSTM over T steps: gates_t = h_{t-1}·W_hh + xp_t. */
 export function lstmSequenceComposite(xp: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor2D, wh: tf.Tensor2D): SequenceResult {
@@ -85,4 +108,14 @@ export function gruSequence(xp: tf.Tensor3D, h0: tf.Tensor2D, wh: tf.Tensor2D, b
   });
   tf.dispose(out.slice(2));
   return { hs: out[0] as tf.Tensor3D, h: out[1] as tf.Tensor2D };
+}
+
+/** Elman tanh RNN over a sequence from xp = x·W_ih + b_ih + b_hh ([B, T, H]). */
+export function rnnTanhSequence(xp: tf.Tensor3D, h0: tf.Tensor2D, wh: tf.Tensor2D): SequenceResult {
+  if (xp.dtype !== 'float32' || xp.shape[1] === 0) return rnnTanhSequenceComposite(xp, h0, wh);
+  const [hs, h] = runFused(FUSED.rnnTanhSequence, { xp, h0, wh }, {}, () => {
+    const r = rnnTanhSequenceComposite(xp, h0, wh);
+    return [r.hs, r.h];
+  });
+  return { hs: hs as tf.Tensor3D, h: h as tf.Tensor2D };
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../../framework/util/rng.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
 import { UnaryModule } from '../module.ts';
+import { FUSED, hasFusedKernel } from '../../../framework/backends/fused.ts';
 
 /**
  * Inverted dropout: in training, zero each element with probability p and scale the rest by
@@ -24,11 +25,20 @@ export class Dropout extends UnaryModule {
   }
 }
 
-/** A keep-mask scaled by 1/(1 − p), drawn in JS. */
+/**
+ * A keep-mask scaled by 1/(1 − p): one `rng.uniform()` per element, drawn by the backend's mask
+ * kernel where it has one (FUSED.keepMask: the same generator natively, several times faster than
+ * the JS loop, which then continues from the state it hands back), else in JS. The same seed gives
+ * the same mask either way.
+ */
 export function dropoutMask(shape: number[], p: number, rng: Rng): tf.Tensor {
+  const keep = 1 / (1 - p);
+  if (hasFusedKernel(FUSED.keepMask)) {
+    const [mask, state] = tf.engine().runKernel(FUSED.keepMask, {}, { shape, p, keep, state: rng.state().s }) as tf.Tensor[];
+    rng.continueFrom(state.dataSync());
+    state.dispose();
+    return mask;
+  }
   const n = shape.reduce((a, b) => a * b, 1);
-  const m = new Float32Array(n);
-  const scale = 1 / (1 - p);
-  for (let i = 0; i < n; i++) m[i] = rng.uniform() >= p ? scale : 0;
-  return tf.tensor(m, shape, 'float32');
+  return tf.tensor(rng.fillKeepMask(new Float32Array(n), p, keep), shape, 'float32');
 }

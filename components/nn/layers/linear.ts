@@ -4,6 +4,7 @@ import { UntangleError } from '../../../framework/util/errors.ts';
 import { UnaryModule } from '../module.ts';
 import { type Initializer, torchDefaultBias, torchDefaultWeight } from '../init.ts';
 import { type ActivationName, activationFn, fusedActivation } from '../activations.ts';
+import { affine } from '../fused/linear.ts';
 
 export interface LinearOptions {
   bias?: boolean;
@@ -45,10 +46,14 @@ export class Linear extends UnaryModule {
     return tf.tidy(() => {
       const lead = x.shape.slice(0, -1);
       const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D;
-      let y: tf.Tensor = tf.fused.matMul({
-        a: x2, b: this.weight as tf.Tensor2D, bias: this.bias ?? undefined,
-        activation: this.fused ?? 'linear', leakyreluAlpha: 0.01,
-      });
+      // With a bias and no activation inside the product: one kernel (fused/linear.ts).
+      const plain = this.bias !== null && (this.fused === null || this.fused === 'linear');
+      let y: tf.Tensor = plain
+        ? affine(x2, this.weight as tf.Tensor2D, this.bias as tf.Tensor1D)
+        : tf.fused.matMul({
+          a: x2, b: this.weight as tf.Tensor2D, bias: this.bias ?? undefined,
+          activation: this.fused ?? 'linear', leakyreluAlpha: 0.01,
+        });
       if (this.post) y = this.post(y);
       return x.rank === 2 ? y : tf.reshape(y, [...lead, this.outFeatures]);
     });

@@ -3,13 +3,15 @@ import type { Rng } from '../../../framework/util/rng.ts';
 import { UntangleError } from '../../../framework/util/errors.ts';
 import { Module } from '../module.ts';
 import { uniform } from '../init.ts';
+import { rnnTanhSequence } from '../fused/rnn-sequences.ts';
 import type { SequenceLayer, SequenceOutput } from './recurrent.ts';
 
 /**
  * Single-layer batch-first Elman RNN with tanh (PyTorch `nn.RNN(nonlinearity='tanh')`):
  * h_t = tanh(x_t·W_ih + b_ih + h_{t−1}·W_hh + b_hh). Same layout and init as LSTM/GRU in
  * recurrent.ts (`weight_ih [I, H]`, `weight_hh [H, H]`, all ~ U(±1/√H)). The input projection of
- * every step is one matMul; the loop is unrolled with tf ops so autograd sees each step.
+ * every step is one matMul; the time loop is one fused kernel each way where the backend has it
+ * (fused/rnn-sequences.ts), else unrolled in tf ops.
  */
 export class TanhRNN extends Module implements SequenceLayer {
   readonly weightIh: tf.Variable;
@@ -36,14 +38,8 @@ export class TanhRNN extends Module implements SequenceLayer {
       const bias = tf.add(this.biasIh, this.biasHh);
       const xw = tf.reshape(tf.fused.matMul({ a: tf.reshape(x, [b * t, this.inputSize]) as tf.Tensor2D, b: this.weightIh as tf.Tensor2D, bias }),
         [b, t, this.hiddenSize]);
-      const steps = tf.unstack(xw, 1);
-      let h: tf.Tensor2D = initial?.h ?? tf.zeros([b, this.hiddenSize]);
-      const hs: tf.Tensor2D[] = [];
-      for (const s of steps) {
-        h = tf.tanh(tf.add(s, tf.matMul(h, this.weightHh as tf.Tensor2D))) as tf.Tensor2D;
-        hs.push(h);
-      }
-      return { output: tf.stack(hs, 1) as tf.Tensor3D, h };
+      const r = rnnTanhSequence(xw as tf.Tensor3D, initial?.h ?? tf.zeros([b, this.hiddenSize]), this.weightHh as tf.Tensor2D);
+      return { output: r.hs, h: r.h };
     });
   }
 }

@@ -16,7 +16,7 @@ export async function runCommand(args: ParsedArgs, registry: ComponentRegistry):
     tags: tagsFromEnv(),
   });
   const scores = Object.entries(outcome.scores).flatMap(([m, s]) => Object.entries(s).map(([k, v]) => `${m}.${k}=${v.toFixed(4)}`));
-  process.stdout.write(`${outcome.status} run ${outcome.runId} (experiment ${outcome.experimentId}) after ${outcome.fit.steps} steps, loss ${outcome.fit.lastLoss.toFixed(5)}${scores.length ? `\n  ${scores.join('\n  ')}` : ''}\n`);
+  process.stdout.write(`${outcome.status} run ${outcome.runId} (experiment ${outcome.experimentId}) after ${outcome.fit.steps} steps, ${outcome.fit.lastLoss === null ? 'no step trained in this invocation' : `loss ${outcome.fit.lastLoss.toFixed(5)}`}${scores.length ? `\n  ${scores.join('\n  ')}` : ''}\n`);
   return outcome.status === 'FINISHED' ? 0 : 130;
 }
 

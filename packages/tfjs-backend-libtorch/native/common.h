@@ -68,12 +68,18 @@ inline at::TensorOptions optionsOn(const at::Tensor& like, at::ScalarType dt) {
   return at::TensorOptions().dtype(dt).device(like.device());
 }
 
+// Shared by the fused kernels (fused.cc): a float32 contiguous view of t (else an error), and
+// h_{t-1} of every step of a batch-first sequence hs [B,T,H] as [T*B, H] (h0, then hs[:, 0..T-2]).
+at::Tensor f32(const at::Tensor& t);
+at::Tensor previousStates(const at::Tensor& h0, const at::Tensor& hs);
+
 // Registration hooks of the op groups (one translation unit each).
 void registerCore(napi_env env, napi_value exports);
 void registerElementwise(napi_env env, napi_value exports);
 void registerNN(napi_env env, napi_value exports);
 void registerShape(napi_env env, napi_value exports);
 void registerFused(napi_env env, napi_value exports);
+void registerFusedTrain(napi_env env, napi_value exports);
 void registerDevice(napi_env env, napi_value exports);
 
 }  // namespace ut

@@ -354,6 +354,7 @@ static napi_value InitModule(napi_env env, napi_value exports) {
   ut::registerNN(env, exports);
   ut::registerShape(env, exports);
   ut::registerFused(env, exports);
+  ut::registerFusedTrain(env, exports);
   ut::registerDevice(env, exports);
   return exports;
 }

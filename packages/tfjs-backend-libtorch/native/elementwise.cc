@@ -234,6 +234,12 @@ UT_FN(Matmul) {
   auto bias = a.optT(2);
   if (a.b(3)) x = x.transpose(-1, -2);
   if (a.b(4)) y = y.transpose(-1, -2);
+  // Rank-2 operands (UntangleLinear): one addmm, bias included.
+  if (x.dim() == 2 && y.dim() == 2) {
+    if (bias && bias->dim() <= 1) return ret(env, at::addmm(*bias, x, y));
+    at::Tensor r = at::mm(x, y);
+    return ret(env, bias ? r.add_(*bias) : r);
+  }
   if (x.dim() == 3 && y.dim() == 3 && x.size(0) == 1 && y.size(0) == 1) {
     at::Tensor x2 = x.select(0, 0), y2 = y.select(0, 0);
     if (bias && bias->dim() <= 1) return ret(env, at::addmm(*bias, x2, y2).unsqueeze(0));

@@ -72,6 +72,7 @@ export interface NativeTorch {
   nonzero(x: H): H;
   // Fused kernels (src/fused.cc); multi-output ones return handles in output order.
   adamStep(p: H, g: H, m: H, v: H, lrOverBc1: number, beta1: number, beta2: number, eps: number, sqrtBc2: number, l2: number, pScale: number): H[];
+  adamStepAll(p: H[], g: H[], m: H[], v: H[], lrOverBc1: number, beta1: number, beta2: number, eps: number, sqrtBc2: number, l2: number, pScale: number): H[];
   reluGrad(dy: H, x: H): H;
   groupNorm(x: H, gamma: H, beta: H, groups: number, eps: number): H[];
   groupNormGrad(dy: H, x: H, mean: H, rstd: H, gamma: H, groups: number): H[];
@@ -85,6 +86,14 @@ export interface NativeTorch {
   gruSequenceGrad(dhs: H, dhT: H, acts: H, hps: H, hs: H, h0: H, wh: H): H[];
   silu(x: H): H;
   siluGrad(dy: H, x: H): H;
+  // More fused kernels (native/fused-train.cc).
+  rnnTanhSequence(xp: H, h0: H, wh: H): H[];
+  rnnTanhSequenceGrad(dhs: H, dhT: H, hs: H, h0: H, wh: H): H[];
+  film(x: H, ss: H): H;
+  filmGrad(dy: H, x: H, ss: H): H[];
+  globalNorm(xs: H[]): H;
+  scaleAll(xs: H[], scale: number): H[];
+  keepMask(shape: Ints, p: number, keep: number, s0: number, s1: number, s2: number, s3: number): H[];
   // Devices (native/device.cc). Absent from addons built before device support.
   deviceInfo?(): DeviceInfo;
   setDevice?(device: string): string;

@@ -19,6 +19,8 @@ import { LibtorchError } from './errors.ts';
 export const FUSED = {
   /** {p, g, m, v} → [p', m', v']; {lrOverBc1, beta1, beta2, eps, sqrtBc2, l2, pScale}: PyTorch's Adam step. */
   adamStep: 'UntangleAdamStep',
+  /** {p0…, g0…, m0…, v0…} (n each) → [p'0…, m'0…, v'0…]; adamStep's attrs and {n}: adamStep over a list in one call. */
+  adamStepAll: 'UntangleAdamStepAll',
   /** {dy, x} → dy · step(x): the gradient of Relu. */
   reluGrad: 'UntangleReluGrad',
   /** {x [B,…,C], gamma [C], beta [C]} → [y, mean [B,G], rstd [B,G]]; {groups, eps}. */
@@ -41,6 +43,25 @@ export const FUSED = {
   gruSequence: 'UntangleGRUSequence',
   /** {dhs, dhT, acts, hps, hs, h0, wh} → [dxp, dh0, dwh, dbh]. */
   gruSequenceGrad: 'UntangleGRUSequenceGrad',
+  /** {xp [B,T,H] (x·W_ih + b_ih + b_hh), h0 [B,H], wh [H,H]} → [hs [B,T,H], hT]: h_t = tanh(xp_t + h_{t−1}·W_hh). */
+  rnnTanhSequence: 'UntangleRNNTanhSequence',
+  /** {dhs, dhT, hs, h0, wh} → [dxp, dh0, dwh]. */
+  rnnTanhSequenceGrad: 'UntangleRNNTanhSequenceGrad',
+  /** {x [..., C], ss [..., 2C]} → x·(1 + ss[..., :C]) + ss[..., C:] (FiLM from one projection). */
+  film: 'UntangleFilm',
+  /** {dy, x, ss} → [dx, dss]. */
+  filmGrad: 'UntangleFilmGrad',
+  /** {0: x0, 1: x1, …} (a list, like AddN) → scalar √(Σ over all elements of x²). No gradient. */
+  globalNorm: 'UntangleGlobalNorm',
+  /** {0: x0, 1: x1, …} → [x0·scale, x1·scale, …]; {scale}. No gradient. */
+  scaleAll: 'UntangleScaleAll',
+  /** {x [N,I], w [I,O], bias [O]} → x·w + bias (one addmm). Its gradient is plain tfjs ops, one per input that needs it. */
+  linear: 'UntangleLinear',
+  /**
+   * {} → [mask (float32, `shape`), state int32 [4]]; {shape, p, keep, state: [s0, s1, s2, s3]}: mask[i] = keep where the i-th
+   * 53-bit uniform of the xoshiro128** generator in `state` is ≥ p, else 0; `state` after the last draw. No gradient.
+   */
+  keepMask: 'UntangleKeepMask',
   /** {x} → x·sigmoid(x). */
   silu: 'UntangleSilu',
   /** {dy, x} → dy · d silu/dx. */
