@@ -12,12 +12,12 @@ const metrics = (c: Record<string, Node>) => (c.eval as { metrics: Record<string
 const params = (n: unknown) => (n as Node).params as Record<string, unknown>;
 
 describe('V3 configs: evaluation as metric components', () => {
-  it('PhoneNums (CPU preset): retrieval in both protocols, codebook, t-SNE, zero- and few-shot OOD on the unseen palette', () => {
+  it('PhoneNums (CPU preset): retrieval in both protocols, codebook, neighbour breakdown, t-SNE, zero- and few-shot OOD on the unseen palette', () => {
     const c = compose(['configs/phonenums-v3.yaml', 'configs/scale/cpu-v3-phonenums.yaml']);
     const m = metrics(c);
     expect(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.target]))).toEqual({
       retrieval: 'untangle.metrics.ContentStyleRetrieval', codebook: 'untangle.metrics.ContentStyleCodebook', tsne: 'untangle.metrics.ContentStyleTSNE',
-      zero_shot_ood: 'untangle.metrics.ZeroShotOOD', few_shot_ood: 'untangle.metrics.FewShotOOD',
+      neighbours: 'untangle.metrics.ContentStyleNeighbours', zero_shot_ood: 'untangle.metrics.ZeroShotOOD', few_shot_ood: 'untangle.metrics.FewShotOOD',
     });
     expect(params(m.retrieval).protocols).toEqual(['v2025', 'v2026']);
     expect(params(m.retrieval).report_k).toContain(1);

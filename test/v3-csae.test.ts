@@ -42,6 +42,22 @@ describe('CSAE', () => {
     c1[0][0].forEach((v, k) => expect(c2[0][0][k]).toBeCloseTo(v, 4));
   });
 
+  it('the decoder applies GELU after its first linear (the upstream act(linear_0(·))): pre-activations of −6 and −60 decode alike', () => {
+    const m = new CSAE(P, new Rng(2));
+    const fc = (m as unknown as { decFc: { weight: tf.Variable; bias: tf.Variable } }).decFc;
+    fc.weight.assign(tf.zerosLike(fc.weight));
+    const cq = tf.randomNormal([6, 4], 0, 1, 'float32', 1) as tf.Tensor2D, s = tf.randomNormal([6, 5], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const decodeAt = (b: number) => { fc.bias.assign(tf.fill(fc.bias.shape, b)); return m.decode(cq, s, 2).dataSync(); };
+    // GELU(−6) = −6·Φ(−6) ≈ −5.9e−9 and GELU(−60) = 0: the same hidden state; without the GELU they differ by 54.
+    const a = decodeAt(-6), b = decodeAt(-60);
+    let maxDiff = 0;
+    for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+    expect(maxDiff).toBeLessThan(1e-5);
+    // A positive pre-activation passes (GELU(6) ≈ 6): the picture changes.
+    const c = decodeAt(6);
+    expect(c.some((v, i) => Math.abs(v - a[i]) > 1e-3)).toBe(true);
+  });
+
   it('the audio variant strides only along the width (frequency)', () => {
     const m = new CSAE({ ...P, strides: 'frequency', fragment_len: 4, n_feature: 16, in_channels: 1 }, new Rng(2));
     const o = m.forward({ x: tf.zeros([2, 3, 4, 16, 1]) }, ctx);

@@ -79,6 +79,9 @@ const ROWS: [string, string, string][] = [
   ['codebook accuracy (upstream, unweighted)', 'codebook/codebook_accuracy', ''],
   ['atoms in use', 'codebook/atoms_in_use', '≥ 8'],
   ['zero-shot OOD accuracy', 'zero_shot_ood/zero_shot_accuracy', ''],
+  ['style: nearest code on the same page / same colour, other page, same digit', 'neighbours/zs/same_sample|neighbours/zs/other_sample_same_style_same_content', ''],
+  ['style distance: within page / same colour, other page / other colour', 'neighbours/zs/dist_same_sample|neighbours/zs/dist_same_style_other_sample|neighbours/zs/dist_other_style', ''],
+  ['content: nearest code same digit, same colour / same digit, other colour', 'neighbours/zc/other_sample_same_style_same_content|neighbours/zc/other_style_same_content', ''],
   ['few-shot OOD accuracy, 1 / 5 / 10 shots', 'few_shot_ood/few_shot_accuracy_1|few_shot_ood/few_shot_accuracy_5|few_shot_ood/few_shot_accuracy_10', ''],
 ];
 

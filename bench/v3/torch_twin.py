@@ -123,7 +123,8 @@ class CSAE(nn.Module):
         # decoder_style (newer CSAE): the decoder sees each fragment's style (upstream) or the sample's mean.
         sd = st.reshape(b, n, -1).mean(1, keepdim=True).expand(b, n, st.shape[1]).reshape(b * n, -1) \
             if p.get('decoder_style', 'fragment') == 'sample_mean' else st
-        h = s.dec_fc(torch.cat([F.gelu(s.dec_c(q)), F.gelu(s.dec_s(sd))], 1)).reshape(-1, s.w[-1], *s.bottom)
+        # GELU after dec_fc, as the upstream Decoder's act(linear_0(.)) and untangle's CSAE.
+        h = F.gelu(s.dec_fc(torch.cat([F.gelu(s.dec_c(q)), F.gelu(s.dec_s(sd))], 1))).reshape(-1, s.w[-1], *s.bottom)
         for u in s.up:
             h = u(F.interpolate(h, scale_factor=s.stride, mode='nearest'))
         recon = s.out(h).reshape(x.shape)

@@ -18,7 +18,8 @@ export interface PhoneNumsParams {
 
 /** Index ranges of the splits in page-number space, so no two splits share a page (permutation). */
 const SPLIT_OFFSET: Record<PhoneNumsParams['split'], number> = { train: 0, val: 1_000_000, test: 2_000_000, shot: 3_000_000 };
-const VERSION = 1;
+/** 2: the upstream's per-cell blur, background and per-cell ink jitter, σ < 1 noise, int() palette. */
+const VERSION = 2;
 
 /**
  * V3's PhoneNums, procedural: pages of the 10 digits in a shuffled order (a permutation no other
@@ -44,11 +45,8 @@ export class PhoneNums implements Dataset {
   /** Page i: uint8 pixels and labels. The `shot` split cycles through the colours, k pages each. */
   page(i: number): { pixels: Uint8Array; digits: number[]; colour: number } {
     const id = SPLIT_OFFSET[this.p.split] + i;
-    const spec = pageSpec(this.p.seed + (this.p.palette === 'ood' ? 7777 : 0), id, this.palette);
-    if (this.p.split === 'shot') {
-      spec.colour = i % this.palette.length;
-      spec.ink = this.palette[spec.colour].rgb.map((c) => Math.round(c * 240 + 8)) as [number, number, number];
-    }
+    // The shot pages are jittered like every other page (they were the bare palette colour before).
+    const spec = pageSpec(this.p.seed + (this.p.palette === 'ood' ? 7777 : 0), id, this.palette, this.p.split === 'shot' ? i % this.palette.length : undefined);
     return { pixels: renderPage(spec, this.p.n_fragments, this.p.seed, id), digits: spec.digits.slice(0, this.p.n_fragments), colour: spec.colour };
   }
 

@@ -45,7 +45,7 @@ export interface CSAEParams {
  * n_channels/2^stages, then `stages` stride-2 residual stages doubling it up to n_channels, flatten,
  * Linear to d_c + d_s, GELU, split, a linear head each. Content is vector-quantised (EMA codebook,
  * k-means init, dead-code restarts). The decoder mirrors it: linear heads on q_c and s, GELU,
- * concat, linear, then per stage nearest upsampling and a stride-1 residual block (the upstream's
+ * concat, linear, GELU, then per stage nearest upsampling and a stride-1 residual block (the upstream's
  * stride-1 transposed convs are the same family with flipped kernels), and a k×k conv to C.
  */
 export class CSAE extends Module implements Model {
@@ -124,7 +124,8 @@ export class CSAE extends Module implements Model {
   decode(cq: tf.Tensor2D, s: tf.Tensor2D, b: number): tf.Tensor {
     const p = this.p;
     const z = tf.concat([gelu(this.decC.forward(cq)), gelu(this.decS.forward(s))], 1);
-    let h: tf.Tensor = tf.reshape(this.decFc.forward(z), [-1, this.bottom[0], this.bottom[1], this.widths[p.stages]]);
+    // GELU after the first decoder linear, as the upstream Decoder's `act(linear_0(emb))`.
+    let h: tf.Tensor = tf.reshape(gelu(this.decFc.forward(z)), [-1, this.bottom[0], this.bottom[1], this.widths[p.stages]]);
     for (const u of this.up) {
       const hh = h.shape[1] ?? 1, ww = h.shape[2] ?? 1;
       h = u.forward(tf.image.resizeNearestNeighbor(h as tf.Tensor4D, [hh * this.stride[0], ww * this.stride[1]]));
