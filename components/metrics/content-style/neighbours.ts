@@ -1,3 +1,5 @@
+import { squaredDistances } from './tsne.ts';
+
 /**
  * Where each code's nearest neighbour lies, for reading precision@1 of content/style codes:
  * for every fragment (self excluded, Euclidean, ties to the lower index) the nearest other code is
@@ -26,14 +28,14 @@ export interface NeighbourBreakdown {
 
 export function neighbourBreakdown(codes: Float32Array, d: number, sample: Int32Array, content: Int32Array, style: Int32Array): NeighbourBreakdown {
   const n = sample.length;
+  const D = squaredDistances(codes, n, d);
   const kinds = new Float64Array(5);
   const sums = new Float64Array(3), counts = new Float64Array(3);
   for (let i = 0; i < n; i++) {
     let best = Infinity, bj = -1;
     for (let j = 0; j < n; j++) {
       if (j === i) continue;
-      let s = 0;
-      for (let k = 0; k < d; k++) { const t = codes[i * d + k] - codes[j * d + k]; s += t * t; }
+      const s = D[i * n + j];
       const dist = Math.sqrt(s);
       const g = sample[j] === sample[i] ? 0 : style[j] === style[i] ? 1 : 2;
       sums[g] += dist; counts[g]++;
