@@ -8,6 +8,7 @@ and leaves the rest as it is (the runs behind a section need not be on this mach
   --dsvae DIR          twin-seedS.json / untangle-seedS.json of dsvae-side-by-side.sh
   --betavae DIR        upstream-seedS.json / untangle-seedS.json of betavae-side-by-side.sh (300 steps)
   --betavae-curve N=DIR  the same for a run of N steps (the scaling curve; repeat per budget)
+  --dsvae-curve DIR    twin-seedS.json (its probe_at budgets) / untangle-seedS-N.json of dsvae-curve.sh
 """
 import glob
 import json
@@ -31,6 +32,24 @@ def side_by_side(d, sides):
         if "curve" in r:
             entry["final"] = r["curve"][-1]
         got[sides[m.group(1)]][m.group(2)] = entry
+    return got
+
+
+def dsvae_curve(d):
+    """{steps: {side: {seed: entry}}} from dsvae-curve.sh: the twin's one long run probed at each
+    budget (its last budget is `trained`), untangle's fork per budget."""
+    got = {}
+    for f in sorted(glob.glob(os.path.join(d, "twin-seed*.json"))):
+        seed = re.search(r"seed(\d+)", f).group(1)
+        r = json.load(open(f))
+        for n, t in {**r.get("probe_at", {}), str(r["steps"]): r["trained"]}.items():
+            e = {"trained": t, "untrained": r["untrained"]}
+            if n == str(r["steps"]):
+                e.update(final=r["curve"][-1], wall_s=r["wall_s"])
+            got.setdefault(n, {}).setdefault("pytorch_twin", {})[seed] = e
+    for f in sorted(glob.glob(os.path.join(d, "untangle-seed*-*.json"))):
+        seed, n = re.search(r"seed(\d+)-(\d+)\.json", f).groups()
+        got.setdefault(n, {}).setdefault("untangle", {})[seed] = {"trained": json.load(open(f))["trained"]}
     return got
 
 
@@ -59,6 +78,10 @@ def main(argv):
         elif opt == "--betavae-curve":
             n, d = val.split("=", 1)
             merge(res.setdefault("betavae_dsprites_scaling", {}).setdefault(n, {}), side_by_side(d, {"upstream": "upstream", "untangle": "untangle"}))
+        elif opt == "--dsvae-curve":
+            sec = res.setdefault("dsvae_sprites_scaling", {})
+            for n, sides in dsvae_curve(val).items():
+                merge(sec.setdefault(n, {}), sides)
         else:
             sys.exit(__doc__)
     json.dump(res, open(OUT, "w"), indent=2)
@@ -78,6 +101,12 @@ def main(argv):
                 print(f"| {n} | {side} | {s} | {e['trained']['mig']:.4f} | " + " / ".join(f"{v:.3f}" for v in e["trained"]["mig_per_factor"])
                       + (f" | {e['untrained']['mig']:.4f}" if "untrained" in e else " | ")
                       + (f" | {fin['loss']:.1f}, {fin['kl']:.2f}" if fin else " | ") + " |")
+    for n, sides in sorted(res.get("dsvae_sprites_scaling", {}).items(), key=lambda kv: int(kv[0])):
+        for side, seeds in sides.items():
+            for s, e in sorted(seeds.items()):
+                t = e["trained"]
+                print(f"| {n} | {side} | {s} | {t['swap_static/mean']:.3f} | " + " / ".join(f"{t['swap_static/' + k]:.2f}" for k in ("skin", "top", "pants", "hair"))
+                      + f" | {t['recon_colour/mean']:.3f} | {t['probe_static/mean']:.3f} |")
     print("wrote", OUT)
 
 

@@ -1,7 +1,10 @@
-"""The scaling curve of the side-by-side runs: metric against training steps, both sides, with the
-untrained floor, from results.json (collect.py --betavae-curve).
+"""The scaling curves of the side-by-side runs: metric against training steps, both sides, with the
+untrained floor, from results.json (collect.py --betavae-curve / --dsvae-curve).
 
-    python3 bench/parity/plot-scaling.py [OUT.png]     (default bench/parity/betavae-scaling.png)
+    python3 bench/parity/plot-scaling.py [betavae|dsvae ...]     (default: every curve results.json holds)
+
+Each curve is one row of CURVES: its results.json section, the two sides' keys and labels, how to
+read the metric from an entry, the axis labels and the picture it writes next to this file.
 """
 import json
 import os
@@ -14,35 +17,59 @@ import matplotlib.ticker  # noqa: E402,F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+CURVES = {
+    "betavae": dict(
+        section="betavae_dsprites_scaling", out="betavae-scaling.png",
+        sides=(("upstream", "1Konny BetaVAE_H (PyTorch)"), ("untangle", "untangle")),
+        metric=lambda r: r["mig"], chance=None,
+        xlabel="training steps (batch 64, Adam 1e-4, β = 4)", ylabel="MIG (10,000 images)",
+        title="β-VAE on dSprites, same initial weights and batches"),
+    "dsvae": dict(
+        section="dsvae_sprites_scaling", out="dsvae-scaling.png",
+        sides=(("pytorch_twin", "yatindandi DSVAE twin (PyTorch)"), ("untangle", "untangle")),
+        metric=lambda r: r["swap_static/mean"], chance=1 / 6,
+        xlabel="training steps (batch 16, Adam 2e-3, KL warm-up 300)", ylabel="static swap: A's colours read back",
+        title="DSVAE on Sprites, same initial weights and batches"),
+}
 
-def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "betavae-scaling.png")
-    res = json.load(open(os.path.join(HERE, "results.json")))["betavae_dsprites_scaling"]
+
+def plot(spec, res):
     steps = sorted(res, key=int)
     fig, ax = plt.subplots(figsize=(5.5, 3.6), dpi=120)
-    for side, style in (("upstream", "o-"), ("untangle", "s--")):
-        seeds = sorted({s for n in steps for s in res[n][side]})
+    for (side, label), style in zip(spec["sides"], ("o-", "s--")):
+        seeds = sorted({s for n in steps for s in res[n].get(side, {})})
         for s in seeds:
-            xs = [int(n) for n in steps if s in res[n][side]]
-            ys = [res[n][side][s]["trained"]["mig"] for n in steps if s in res[n][side]]
-            label = "1Konny BetaVAE_H (PyTorch)" if side == "upstream" else "untangle"
+            xs = [int(n) for n in steps if s in res[n].get(side, {})]
+            ys = [spec["metric"](res[n][side][s]["trained"]) for n in steps if s in res[n].get(side, {})]
             ax.plot(xs, ys, style, label=f"{label}, seed {s}")
-    floors = [res[n]["upstream"][s]["untrained"]["mig"] for n in steps for s in res[n]["upstream"] if "untrained" in res[n]["upstream"][s]]
+    first = spec["sides"][0][0]
+    floors = [spec["metric"](e["untrained"]) for n in steps for e in res[n].get(first, {}).values() if "untrained" in e]
     if floors:
         ax.axhline(max(floors), color="grey", lw=0.8, ls=":", label="untrained (same weights)")
+    if spec["chance"] is not None:
+        ax.axhline(spec["chance"], color="black", lw=0.6, ls="-.", label="chance")
     ax.set_xscale("log")
     ax.set_xticks([int(n) for n in steps])
     ax.set_xticklabels(steps)
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax.set_ylim(0, 1.45 * ax.get_ylim()[1])   # room for the legend above the curves
-    ax.set_xlabel("training steps (batch 64, Adam 1e-4, β = 4)")
-    ax.set_ylabel("MIG (10,000 images)")
-    ax.set_title("β-VAE on dSprites, same initial weights and batches")
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(0 if spec["chance"] is None else min(lo, spec["chance"] * 0.8), hi + 0.45 * (hi - min(lo, 0)))  # room for the legend
+    ax.set_xlabel(spec["xlabel"])
+    ax.set_ylabel(spec["ylabel"])
+    ax.set_title(spec["title"])
     ax.legend(fontsize=7, loc="upper left")
     ax.grid(alpha=0.3)
     fig.tight_layout()
+    out = os.path.join(HERE, spec["out"])
     fig.savefig(out)
     print("wrote", out)
+
+
+def main():
+    res = json.load(open(os.path.join(HERE, "results.json")))
+    names = sys.argv[1:] or [n for n, c in CURVES.items() if c["section"] in res]
+    for n in names:
+        plot(CURVES[n], res[CURVES[n]["section"]])
 
 
 if __name__ == "__main__":
