@@ -47,6 +47,20 @@ def dsvae_curve(d):
             if n == str(r["steps"]):
                 e.update(final=r["curve"][-1], wall_s=r["wall_s"])
             got.setdefault(n, {}).setdefault("pytorch_twin", {})[seed] = e
+    # A twin run stopped before its last budget leaves no JSON; its probes are in its log. Its
+    # untrained floor is the CPU-preset section's for that seed (same weights, same probe).
+    preset = json.load(open(OUT)).get("dsvae_sprites_cpu_preset", {}).get("pytorch_twin", {}) if os.path.exists(OUT) else {}
+    for f in sorted(glob.glob(os.path.join(d, "twin-seed*.log"))):
+        seed = re.search(r"seed(\d+)", f).group(1)
+        if os.path.exists(f[:-4] + ".json"):
+            continue
+        for line in open(f):
+            if line.startswith('{"probe_at"'):
+                t = json.loads(line)
+                e = {"trained": {k: v for k, v in t.items() if k != "probe_at"}, "stopped_run": True}
+                if seed in preset:
+                    e["untrained"] = preset[seed]["untrained"]
+                got.setdefault(str(t["probe_at"]), {}).setdefault("pytorch_twin", {})[seed] = e
     for f in sorted(glob.glob(os.path.join(d, "untangle-seed*-*.json"))):
         seed, n = re.search(r"seed(\d+)-(\d+)\.json", f).groups()
         got.setdefault(n, {}).setdefault("untangle", {})[seed] = {"trained": json.load(open(f))["trained"]}

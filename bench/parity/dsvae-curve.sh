@@ -26,7 +26,7 @@ for k in $(echo $BUDGETS | tr ' ' '\n' | sort -n); do
         > "$OUT/untangle-seed$SEED-$k.log" 2>&1
     else
       nice -n 5 npx untangle run --resume "$(basename "$(cat "$OUT/untangle-run-seed$SEED-$prev.txt")")" --fork \
-        trainer.max_steps=$k '~eval.metrics.swap' > "$OUT/untangle-seed$SEED-$k.log" 2>&1
+        trainer.max_steps=$k > "$OUT/untangle-seed$SEED-$k.log" 2>&1
     fi
     grep -o 'file:[^ ]*' "$OUT/untangle-seed$SEED-$k.log" | head -1 | sed 's/^file://' > "$OUT/untangle-run-seed$SEED-$k.txt"
   fi
