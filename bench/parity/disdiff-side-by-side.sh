@@ -8,6 +8,8 @@
 # Needs finished shapes3d-vq and shapes3d-ldm runs in ./runs (the CPU experiment's first two stages):
 #   npx untangle run --base configs/shapes3d-vq.yaml configs/scale/cpu-vq.yaml
 #   npx untangle run --base configs/shapes3d-ldm.yaml configs/scale/cpu-ldm.yaml
+# REPLAY=1 adds a second twin trained on untangle's own draws of each step (export-draws.ts; files
+# replay-seedS.*, score-replay-seedS.json): it separates the luck of the draws from a real difference.
 # DATA_DIR: npx tsx bench/parity/export-data.ts --out DATA_DIR --steps STEPS --seeds 0,1,2 --ordered --runs \
 #   --base configs/shapes3d-dis.yaml configs/scale/cpu-dis.yaml
 set -euo pipefail
@@ -18,7 +20,6 @@ BASE="configs/shapes3d-dis.yaml configs/scale/cpu-dis.yaml"
 LDM=$(npx tsx -e "import { defaultResolvers } from './framework/trainer/resolvers.ts'; const r = defaultResolvers(process.cwd()).run(['shapes3d-ldm']); if (!r.ok) throw new Error(r.error); console.log(r.value)")
 mkdir -p "$OUT"
 echo "$LDM" > "$OUT/ldm_ckpt.txt"
-wall() { local s=$(date +%s); "$@"; echo $(( $(date +%s) - s )); }
 for s in $SEEDS; do
   INIT=$OUT/init-seed$s
   [ -f "$INIT/weights.safetensors" ] || nice -n 5 npx tsx bench/parity/export-step.ts --out "$INIT" --batch 2 --runs \
@@ -26,10 +27,11 @@ for s in $SEEDS; do
   if [ ! -f "$OUT/untangle-run-seed$s.txt" ]; then
     # Image grids and the run's own metrics off: the scores come from disdiff-score.ts for both sides
     # (neither changes the training: callbacks draw from their own RNG stream).
-    w=$(wall nice -n 5 npx untangle run --base $BASE seed=$s model.params.ldm_ckpt="$LDM" trainer.max_steps=$STEPS \
+    t0=$(date +%s)
+    nice -n 5 npx untangle run --base $BASE seed=$s model.params.ldm_ckpt="$LDM" trainer.max_steps=$STEPS \
       trainer.ckpt_every=$STEPS trainer.callbacks.image_logger.params.every=1000000 trainer.progress=lines \
-      '~eval.metrics.factor_vae' '~eval.metrics.dci' '~eval.metrics.mig' > "$OUT/untangle-seed$s.log" 2>&1)
-    echo "$w" > "$OUT/untangle-wall-seed$s.txt"
+      '~eval.metrics.factor_vae' '~eval.metrics.dci' '~eval.metrics.mig' > "$OUT/untangle-seed$s.log" 2>&1
+    echo $(( $(date +%s) - t0 )) > "$OUT/untangle-wall-seed$s.txt"
     grep -o 'file:[^ ]*' "$OUT/untangle-seed$s.log" | head -1 | sed 's/^file://' > "$OUT/untangle-run-seed$s.txt"
   fi
   [ -f "$OUT/twin-seed$s.json" ] || nice -n 5 python3 bench/parity/disdiff-train.py train "$UP" "$DATA" $s $STEPS \
@@ -39,4 +41,11 @@ for s in $SEEDS; do
   score "$(cat "$OUT/untangle-run-seed$s.txt")/artifacts/checkpoints/last.safetensors" "$OUT/score-untangle-seed$s.json"
   score "$OUT/twin-seed$s.safetensors" "$OUT/score-twin-seed$s.json"
   score "$INIT/weights.safetensors" "$OUT/score-floor-seed$s.json"
+  if [ "${REPLAY:-0}" = 1 ]; then
+    [ -f "$OUT/draws-seed$s/eps.npy" ] || nice -n 5 npx tsx bench/parity/export-draws.ts --out "$OUT/draws-seed$s" --steps $STEPS \
+      --base $BASE seed=$s model.params.ldm_ckpt="$LDM" > /dev/null
+    [ -f "$OUT/replay-seed$s.json" ] || nice -n 5 python3 bench/parity/disdiff-train.py train "$UP" "$DATA" $s $STEPS \
+      "$OUT/replay-seed$s.json" "$INIT" --replay "$OUT/draws-seed$s" > "$OUT/replay-seed$s.log" 2>&1
+    score "$OUT/replay-seed$s.safetensors" "$OUT/score-replay-seed$s.json"
+  fi
 done

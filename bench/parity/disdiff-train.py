@@ -4,8 +4,9 @@ blocks in untangle's layout) trained with the CPU preset's settings, from untang
 weights for the seed, on untangle's batches in untangle's order; then mapped back into untangle's
 variable names, so that untangle's own evaluator (disdiff-score.ts) scores both sides.
 
-    python3 bench/parity/disdiff-train.py train UPSTREAM DATA_DIR SEED STEPS OUT.json [INIT_DIR]
+    python3 bench/parity/disdiff-train.py train UPSTREAM DATA_DIR SEED STEPS OUT.json [INIT_DIR] [--replay DRAWS_DIR]
     python3 bench/parity/disdiff-train.py roundtrip UPSTREAM INIT_DIR
+    python3 bench/parity/disdiff-train.py compare INIT_DIR A.safetensors B.safetensors   (two trained checkpoints)
 
 DATA_DIR: export-data.ts --ordered --runs (x-seedS.npy: the seed's batches in training order).
 INIT_DIR: export-step.ts --runs seed=S (untangle's initial weights, the trained frozen LDM and VQ
@@ -22,6 +23,10 @@ DisDiff's configure_optimizers sets it up; dis_weight 0.05, l1, `Z` weight. Rand
 upstream's own: t by torch.randint as `LatentDiffusion.forward`, ε by torch.randn_like as
 p_losses' default (drawn here one line earlier with the same call, to log the frozen LDM's loss on
 the same x_t), the sampled unit by p_losses' np.random.randint. Seeds: torch and numpy = SEED.
+--replay DRAWS_DIR (export-draws.ts for the same seed) replaces all three by untangle's own draws of
+each step, np.random.randint stubbed as in disdiff-step.py: the twin then differs from untangle's
+run only by the implementation (framework, kernels, float32 order), which separates a real
+difference from the luck of the draws.
 """
 import importlib.util
 import json
@@ -118,18 +123,25 @@ def untangle_weights(w, enc, unet, inv_enc, inv_unet):
 
 
 def roundtrip(upstream, init):
-    """Maps untangle's weights into the twin and back: must give every tensor back bit for bit."""
+    """Maps untangle's variables into the twin and back; every one must come back bit for bit, and
+    every trainable one (grads.safetensors' names) must be mapped. The float tensors are first
+    replaced by random values, so a misplaced element cannot hide among equal (zero) ones."""
     w, meta = load_file(os.path.join(init, "weights.safetensors")), json.load(open(os.path.join(init, "step.json")))
+    rng = np.random.default_rng(0)
+    w = {k: (rng.standard_normal(v.shape).astype(np.float32) if v.dtype == np.float32 else v) for k, v in w.items()}
+    w.update({"encoder_copy." + k[len("encoder."):]: v for k, v in w.items() if k.startswith("encoder.")})
     _, _, enc, unet, inv_enc, inv_unet = build_twin(upstream, w, meta)
     back = untangle_weights(w, enc, unet, inv_enc, inv_unet)
     mapped = set(inv_enc.keys) | set(inv_unet.keys)
+    trainable = set(load_file(os.path.join(init, "grads.safetensors")))
     bad = [k for k in w if not np.array_equal(back[k], w[k])]
-    rep = {"tensors": len(w), "mapped": len(mapped), "mismatched": bad, "pass": not bad}
+    rep = {"tensors": len(w), "mapped": len(mapped), "trainable": len(trainable), "trainable_unmapped": sorted(trainable - mapped),
+           "mismatched": bad, "pass": not bad and trainable <= mapped}
     print(json.dumps(rep))
     return rep
 
 
-def train(upstream, data_dir, seed, steps, out, init):
+def train(upstream, data_dir, seed, steps, out, init, replay=None):
     torch.manual_seed(seed)
     np.random.seed(seed)
     w, meta = export_init(init, seed)
@@ -151,15 +163,28 @@ def train(upstream, data_dir, seed, steps, out, init):
         last["out"] = saved_apply(*a, **k)
         return last["out"]
     stage.apply_model = keep_output
+    if replay:
+        rt, rc, reps = (np.load(os.path.join(replay, f"{k}.npy"), mmap_mode="r") for k in ("t", "c", "eps"))
+        assert len(rt) >= steps, f"{replay} holds {len(rt)} steps' draws, {steps} asked"
     curve, window, t0 = [], {}, time.time()
     for step in range(steps):
         x = torch.tensor(pal[np.asarray(x_all[step * BATCH:(step + 1) * BATCH])]).permute(0, 3, 1, 2).contiguous() * 2 - 1
         with torch.no_grad():
             z0 = stage.scale_factor * vq.encode(x)           # get_first_stage_encoding(encode_first_stage(x))
         cond = enc(x)                                         # get_learned_conditioning
-        t = torch.randint(0, stage.num_timesteps, (BATCH,)).long()   # LatentDiffusion.forward
-        noise = torch.randn_like(z0)                          # p_losses' default, drawn here to reuse below
-        loss, ld = stage.p_losses(z0, cond, t, noise=noise)
+        if replay:                                            # untangle's draws of this step (NHWC noise)
+            t = torch.tensor(np.asarray(rt[step]), dtype=torch.long)
+            noise = torch.tensor(np.asarray(reps[step])).permute(0, 3, 1, 2).contiguous()
+            concept = np.asarray(rc[step], dtype=np.int64)
+            saved_randint, np.random.randint = np.random.randint, lambda *a, **k: concept
+            try:
+                loss, ld = stage.p_losses(z0, cond, t, noise=noise)
+            finally:
+                np.random.randint = saved_randint
+        else:
+            t = torch.randint(0, stage.num_timesteps, (BATCH,)).long()   # LatentDiffusion.forward
+            noise = torch.randn_like(z0)                      # p_losses' default, drawn here to reuse below
+            loss, ld = stage.p_losses(z0, cond, t, noise=noise)
         lr = opt.param_groups[0]["lr"]                       # this step's (LambdaLR moves it after the step)
         opt.zero_grad()
         loss.backward()
@@ -179,7 +204,7 @@ def train(upstream, data_dir, seed, steps, out, init):
     ckpt = os.path.splitext(out)[0] + ".safetensors"
     tw = untangle_weights(w, enc, unet, inv_enc, inv_unet)
     save_file({f"model/{k}": np.array(v, order="C") for k, v in tw.items()}, ckpt, metadata={"format": "untangle-checkpoint/1", "step": str(steps), "source": "disdiff-train.py twin"})
-    res = {"side": "twin", "seed": seed, "steps": steps, "wall_s": wall, "s_per_step": wall / steps, "checkpoint": ckpt, "curve": curve}
+    res = {"side": "twin", "replay": replay, "seed": seed, "steps": steps, "wall_s": wall, "s_per_step": wall / steps, "checkpoint": ckpt, "curve": curve}
     json.dump(res, open(out, "w"), indent=2)
     print(json.dumps({k: res[k] for k in ("seed", "steps", "wall_s", "checkpoint")}))
 
@@ -189,13 +214,36 @@ def roundtrip_exact(w, enc, unet, inv_enc, inv_unet):
     return all(np.array_equal(back[k], w[k]) for k in w)
 
 
+def compare(init, a, b):
+    """How far apart two trained checkpoints are, per part, against the distance each travelled
+    from the initial weights: ‖A − B‖ / ‖A − init‖ (0: the same run; ≈ 1.4 for two independent
+    walks of the same length)."""
+    w0 = load_file(os.path.join(init, "weights.safetensors"))
+    A, B = ({k[len("model/"):]: v for k, v in load_file(f).items() if k.startswith("model/")} for f in (a, b))
+    rep = {}
+    for part in ("encoder.", "shift.", "code_proj.", "unit_emb"):
+        ks = [k for k in w0 if k.startswith(part)]
+        d = lambda x, y: float(np.sqrt(sum(np.sum((x[k].astype(np.float64) - y[k].astype(np.float64)) ** 2) for k in ks)))
+        rep[part.rstrip(".")] = {"a_b": d(A, B), "a_travel": d(A, w0), "b_travel": d(B, w0), "ratio": d(A, B) / max(d(A, w0), 1e-30)}
+    print(json.dumps(rep))
+    return rep
+
+
 def main():
     mode, upstream = sys.argv[1], os.path.abspath(sys.argv[2])
     torch.set_grad_enabled(True)
     if mode == "train":
-        seed, steps = int(sys.argv[4]), int(sys.argv[5])
-        init = sys.argv[7] if len(sys.argv) > 7 else f"/tmp/untangle-parity/disdiff-init/seed{seed}"
-        train(upstream, sys.argv[3], seed, steps, sys.argv[6], init)
+        args = sys.argv[3:]
+        replay = None
+        if "--replay" in args:
+            i = args.index("--replay")
+            replay = args[i + 1]
+            del args[i:i + 2]
+        seed, steps = int(args[1]), int(args[2])
+        init = args[4] if len(args) > 4 else f"/tmp/untangle-parity/disdiff-init/seed{seed}"
+        train(upstream, args[0], seed, steps, args[3], init, replay)
+    elif mode == "compare":
+        compare(sys.argv[2], sys.argv[3], sys.argv[4])
     elif mode == "roundtrip":
         sys.exit(0 if roundtrip(upstream, sys.argv[3])["pass"] else 1)
     else:

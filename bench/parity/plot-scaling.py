@@ -2,6 +2,8 @@
 untrained floor, from results.json (collect.py --betavae-curve).
 
     python3 bench/parity/plot-scaling.py [OUT.png]     (default bench/parity/betavae-scaling.png)
+    python3 bench/parity/plot-scaling.py disdiff [OUT.png]   (default bench/parity/disdiff-scaling.png;
+                                                             collect.py --disdiff-curve: FactorVAE, DCI, MIG panels)
 """
 import json
 import os
@@ -15,7 +17,40 @@ import matplotlib.ticker  # noqa: E402,F401
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def disdiff(out):
+    res = json.load(open(os.path.join(HERE, "results.json")))["disdiff_shapes3d_scaling"]
+    steps = sorted(res, key=int)
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), dpi=120)
+    names = {"factor_vae": "FactorVAE (eval accuracy)", "dci": "DCI disentanglement", "mig": "MIG"}
+    for ax, (key, label) in zip(axes, names.items()):
+        for side, style, who in (("twin", "o-", "PyTorch twin (DisDiff p_losses)"), ("untangle", "s--", "untangle")):
+            seeds = sorted({s for n in steps for s in res[n].get(side, {})})
+            for s in seeds:
+                xs = [int(n) for n in steps if s in res[n].get(side, {})]
+                ys = [res[n][side][s]["trained"][key] for n in steps if s in res[n].get(side, {})]
+                ax.plot(xs, ys, style, ms=4, label=f"{who}, seed {s}")
+        floors = [res[n]["untrained"][s]["scores"][key] for n in steps for s in res[n].get("untrained", {})]
+        if floors:
+            ax.axhline(max(floors), color="grey", lw=0.8, ls=":", label="untrained (same weights), highest seed")
+        if key == "factor_vae":
+            ax.axhline(1 / 6, color="black", lw=0.6, ls="-.", label="chance (1/6: six factors)")
+        ax.set_xscale("log")
+        ax.set_xticks([int(n) for n in steps])
+        ax.set_xticklabels(steps)
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.set_xlabel("DisDiff-stage steps (batch 4)")
+        ax.set_title(label, fontsize=9)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=6, loc="best")
+    fig.suptitle("DisDiff stage on Shapes3D, same frozen LDM, initial weights and batches", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out)
+    print("wrote", out)
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "disdiff":
+        return disdiff(sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "disdiff-scaling.png"))
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "betavae-scaling.png")
     res = json.load(open(os.path.join(HERE, "results.json")))["betavae_dsprites_scaling"]
     steps = sorted(res, key=int)
