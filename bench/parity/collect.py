@@ -44,13 +44,13 @@ def disdiff_scores(path):
     return {"factor_vae": sc["factor_vae"]["eval_accuracy"], "dci": sc["dci"]["disentanglement"], "mig": sc["mig"]["discrete_mig"], "all": sc}
 
 
-def last_logged(run_dir, key):
-    """untangle's last logged window mean of train/KEY (lines: timestamp value step)."""
+def last_logged(run_dir, key, windows=1):
+    """untangle's last logged window mean of train/KEY (lines: timestamp value step), or the mean of the last few."""
     f = os.path.join(run_dir, "metrics", "train", key)
     if not os.path.exists(f):
         return None
-    ts, v, st = open(f).read().split("\n")[-2].split()
-    return float(v)
+    vals = [float(line.split()[1]) for line in open(f).read().strip().split("\n")]
+    return sum(vals[-windows:]) / len(vals[-windows:])
 
 
 def disdiff(d):
@@ -61,13 +61,14 @@ def disdiff(d):
         entry = {"trained" if side != "floor" else "scores": disdiff_scores(f)}
         if side in ("twin", "replay"):
             r = json.load(open(os.path.join(d, f"{side}-seed{seed}.json")))
-            entry.update(wall_s=r["wall_s"], steps=r["steps"], final=r["curve"][-1])
+            entry.update(wall_s=r["wall_s"], steps=r["steps"], final=r["curve"][-1],
+                         gain_last100=sum(c["simple_gain"] for c in r["curve"][-4:]) / 4)   # 4 windows of 25 steps
         elif side == "untangle":
             run = open(os.path.join(d, f"untangle-run-seed{seed}.txt")).read().strip()
             fin = {k: last_logged(run, k) for k in ("loss", "loss_simple", "loss_simple_frozen", "simple_gain", "loss_dis")}
             fin["dis"] = fin["loss"] - fin["loss_simple"]       # dis_weight · loss_dis, as the twin's "dis"
             wall = os.path.join(d, f"untangle-wall-seed{seed}.txt")
-            entry.update(run=os.path.basename(run), final=fin, wall_s=float(open(wall).read()) if os.path.exists(wall) else None)
+            entry.update(run=os.path.basename(run), final=fin, gain_last100=last_logged(run, "simple_gain", 4), wall_s=float(open(wall).read()) if os.path.exists(wall) else None)
         got[{"floor": "untrained"}.get(side, side)][seed] = entry
     return {k: v for k, v in got.items() if v}
 
@@ -127,7 +128,7 @@ def main(argv):
                 t = e.get("trained", e.get("scores"))
                 fin = e.get("final")
                 print(f"| {name} | {side} | {s} | {t['factor_vae']:.3f} | {t['dci']:.4f} | {t['mig']:.4f} | "
-                      + (f"{fin['loss']:.4f}, {fin['loss_simple']:.4f}, {fin['simple_gain']:+.4f}, {fin['dis']:.5f}" if fin else "")
+                      + (f"{fin['loss']:.4f}, {fin['loss_simple']:.4f}, {fin['simple_gain']:+.4f}, {fin['dis']:.5f} | {e['gain_last100']:+.4f}" if fin else " |")
                       + (f" | {e['wall_s']:.0f} s |" if e.get("wall_s") else " | |"))
     print("wrote", OUT)
 

@@ -7,6 +7,7 @@ variable names, so that untangle's own evaluator (disdiff-score.ts) scores both 
     python3 bench/parity/disdiff-train.py train UPSTREAM DATA_DIR SEED STEPS OUT.json [INIT_DIR] [--replay DRAWS_DIR]
     python3 bench/parity/disdiff-train.py roundtrip UPSTREAM INIT_DIR
     python3 bench/parity/disdiff-train.py compare INIT_DIR A.safetensors B.safetensors   (two trained checkpoints)
+    python3 bench/parity/disdiff-train.py gradcheck UPSTREAM CKPT SEED OUT_DIR   (disdiff-step.py's comparison on trained weights)
 
 DATA_DIR: export-data.ts --ordered --runs (x-seedS.npy: the seed's batches in training order).
 INIT_DIR: export-step.ts --runs seed=S (untangle's initial weights, the trained frozen LDM and VQ
@@ -229,6 +230,43 @@ def compare(init, a, b):
     return rep
 
 
+def gradcheck(upstream, ckpt, seed, out):
+    """disdiff-step.py's one-step comparison, on a trained checkpoint's weights instead of the
+    perturbed initial ones (the trained LDM from the run store, batch 4, untangle's draws replayed):
+    are the gradients still the same where training has taken the model, the encoder's above all?"""
+    os.makedirs(out, exist_ok=True)
+    wpath = os.path.join(out, "trained.safetensors")
+    C.save_weights(wpath, {k[len("model/"):]: v for k, v in load_file(ckpt).items() if k.startswith("model/") and v.dtype == np.float32 and v.ndim > 0})   # scalars (scale_factor) come with the LDM
+    step = os.path.join(out, "step")
+    subprocess.run(["npx", "tsx", "bench/parity/export-step.ts", "--out", step, "--batch", str(BATCH), "--step", "400", "--runs",
+                    "--weights", wpath, "--base", *S.BASE, f"seed={seed}"], cwd=C.ROOT, check=True, stdout=subprocess.DEVNULL)
+    w, g, inp, draws, meta = C.load_step(step)
+    ints = load_file(os.path.join(step, "inputs.safetensors"))["ints"]
+    stage, vq, enc, unet, _, _ = build_twin(upstream, w, meta)
+    b = BATCH
+    x = torch.tensor(inp["batch.x"]).permute(0, 3, 1, 2).contiguous() * 2 - 1
+    t, concept = torch.tensor(ints[:b], dtype=torch.long), np.asarray(ints[b:2 * b], dtype=np.int64)
+    z0 = (stage.scale_factor * vq.encode(x)).detach()
+    noise = torch.tensor(draws[0]).reshape(b, z0.shape[2], z0.shape[3], z0.shape[1]).permute(0, 3, 1, 2).contiguous()
+    saved, np.random.randint = np.random.randint, lambda *a, **k: concept
+    try:
+        loss, ld = stage.p_losses(z0, enc(x), t, noise=noise)
+    finally:
+        np.random.randint = saved
+    loss.backward()
+    unet_p = meta["model"]["params"]["ldm"]["params"]["unet"]["params"]
+    sd_g_unet = S.map_unet({k: (g[k] if k in g else np.zeros_like(v)) for k, v in w.items()}, unet, unet_p)
+    sd_g_enc = S.map_encoder(g, "encoder")
+    pairs = {f"unet.{k}": (sd_g_unet[k].numpy(), p.grad.numpy()) for k, p in unet.named_parameters() if p.requires_grad}
+    pairs.update({f"encoder.{k}": (sd_g_enc[k].numpy(), p.grad.numpy()) for k, p in enc.named_parameters()})
+    rep = C.compare("disdiff-trained-weights", meta["loss"], loss.item(), {}, pairs)
+    enc_err = {k: v for k, v in rep["grad_max_rel_err"].items() if k.startswith("encoder.")}
+    rep["worst_encoder_grad"] = max(enc_err.items(), key=lambda kv: kv[1])
+    rep["encoder_grad_max_abs"] = float(max(np.abs(p.grad.numpy()).max() for p in enc.parameters()))
+    json.dump(rep, open(os.path.join(out, "gradcheck.json"), "w"), indent=2)
+    print(json.dumps({k: rep[k] for k in ("loss_untangle", "loss_upstream", "loss_rel_err", "worst_grad", "worst_encoder_grad", "encoder_grad_max_abs", "tensors", "pass")}))
+
+
 def main():
     mode, upstream = sys.argv[1], os.path.abspath(sys.argv[2])
     torch.set_grad_enabled(True)
@@ -242,6 +280,8 @@ def main():
         seed, steps = int(args[1]), int(args[2])
         init = args[4] if len(args) > 4 else f"/tmp/untangle-parity/disdiff-init/seed{seed}"
         train(upstream, args[0], seed, steps, args[3], init, replay)
+    elif mode == "gradcheck":
+        gradcheck(upstream, sys.argv[3], int(sys.argv[4]), sys.argv[5])
     elif mode == "compare":
         compare(sys.argv[2], sys.argv[3], sys.argv[4])
     elif mode == "roundtrip":
