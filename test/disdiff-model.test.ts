@@ -71,14 +71,14 @@ describe('unit representation and embeddings', () => {
   });
 });
 
-function tinyDisDiff(): DisDiff {
+function tinyDisDiff(shift: 'copy' | 'disdiff' = 'copy'): DisDiff {
   const rng = new Rng(7);
   const fs = new VQModel({ ddconfig: { double_z: false, z_channels: 3, resolution: 16, in_channels: 3, out_ch: 3, ch: 8, ch_mult: [1, 2, 2], num_res_blocks: 1, attn_resolutions: [], norm_groups: 4, attn_heads: 1 }, embed_dim: 3, n_embed: 16, ema: false, ema_decay: 0.99, codebook_init: 'uniform', restart_dead: false, dead_threshold: 0.1 }, rng);
   const unet = new UNet({ image_size: 4, in_channels: 3, out_channels: 3, model_channels: 8, channel_mult: [1, 2], num_res_blocks: 1, attention_resolutions: [2], num_heads: 2, use_scale_shift_norm: true, norm_groups: 4 }, rng);
   const w = unet.namedVariables().get('decoder.conv_out.weight')!;
   w.assign(tf.tensor(new Rng(8).fillNormal(new Float32Array(w.size), 0, 0.1), w.shape));
   const ldm = new LatentDiffusion({ beta_schedule: 'linear', timesteps: 100, linear_start: 0.0015, linear_end: 0.0155, cosine_s: 0.008, first_stage: null, first_stage_ckpt: null, unet: null, sampler: null, scale_by_std: true, scale_factor: 1, log_samples: 2 }, fs, unet, new DDIMSampler(2, 0));
-  return new DisDiff({ ldm: null, ldm_ckpt: null, load_ema: true, latent_unit: 3, repre_emb_channels: 4, encoder_width: 8, image_size: 16, in_channels: 3, orth_emb: true, dis_loss: true, swap_ddim_steps: 2, swap_rows: 2 }, ldm, rng);
+  return new DisDiff({ ldm: null, ldm_ckpt: null, load_ema: true, latent_unit: 3, repre_emb_channels: 4, encoder_width: 8, image_size: 16, in_channels: 3, orth_emb: true, shift_decoder: shift, dis_loss: true, swap_ddim_steps: 2, swap_rows: 2 }, ldm, rng);
 }
 
 describe('DisDiff model (tiny)', () => {
@@ -188,5 +188,43 @@ describe('DisDiff model (tiny)', () => {
     expect(Math.min(...out.w_im.dataSync())).toBeGreaterThan(0);
     const { grads } = tf.variableGrads(() => tf.sum(m.forward({ x }, ctx(0)).ce_change) as tf.Scalar, [head]);
     expect(tf.sum(tf.abs(grads[head.name])).dataSync()[0]).toBeGreaterThan(0);
+  });
+
+  it("shift_decoder 'disdiff' is openaimodel_shift's: fresh weights, zero block outputs, the unit as a second scale-shift", () => {
+    const m = tinyDisDiff('disdiff');
+    const v = m.namedVariables();
+    const maxAbs = (name: string) => tf.max(tf.abs(v.get(name)!)).dataSync()[0];
+    // not a copy of the trained decoder half
+    expect(Array.from(v.get('shift.middle_res1.conv1.weight')!.dataSync())).not.toEqual(Array.from(v.get('ldm.unet.decoder.middle_res1.conv1.weight')!.dataSync()));
+    // zero_module: every block's last conv, the attention output projection and shift_out start at 0
+    const zeroed = [...v.keys()].filter((n) => n.startsWith('shift.') && /(^|\.)(conv2|proj|conv_out)\./.test(n));
+    expect(zeroed.length).toBeGreaterThan(8);
+    for (const n of zeroed) expect(maxAbs(n)).toBe(0);
+    expect(maxAbs('shift.middle_res1.conv1.weight')).toBeGreaterThan(0);
+    // the unit code feeds each block's second scale-shift (cond_proj), the identity goes through part_emb
+    expect(v.get('shift.middle_res1.cond_proj.weight')!.shape).toEqual([m.ldm.unet.embDim, 2 * 16]);
+    expect(v.get('part_emb.weight')!.shape).toEqual([m.ldm.unet.embDim / 2, m.ldm.unet.embDim]);
+    // orth_emb: the identities are orthonormal rows of exp(A − Aᵀ), A of half the embedding width
+    const ids = m.unitEmbeddings();
+    expect(ids.shape).toEqual([3, m.ldm.unet.embDim / 2]);
+    const gram = tf.matMul(ids, ids, false, true).dataSync();
+    [1, 0, 0, 0, 1, 0, 0, 0, 1].forEach((g, i) => expect(gram[i]).toBeCloseTo(g, 4));
+    // at initialisation every g_k is 0: ε̃ = ε̂ exactly
+    const loss = new DisDiffLoss({ loss_type: 'l1', l_simple_weight: 1, dis_weight: 0.05, dis_loss_type: 'Z' });
+    const r = loss.compute({ x }, m.forward({ x }, ctx(0)), ctx(0));
+    expect(r.terms.simple_gain.dataSync()[0]).toBe(0);
+    // Once the outputs are non-zero, the field depends on the code (through the second
+    // scale-shift) and on the unit's identity (through part_emb), as ResBlockShift's does.
+    for (const n of zeroed) v.get(n)!.assign(tf.tensor(new Rng(n.length).fillNormal(new Float32Array(v.get(n)!.size), 0, 0.3), v.get(n)!.shape));
+    const emb = m.ldm.unet.embed([40, 40]);
+    const state = m.ldm.unet.trunk(tf.tensor(new Rng(4).fillNormal(new Float32Array(2 * 4 * 4 * 3)), [2, 4, 4, 3]), emb);
+    const codes = tf.tensor(new Rng(6).fillNormal(new Float32Array(2 * 3 * 4)), [2, 3, 4]) as tf.Tensor3D;
+    const same = tf.tile(tf.slice(codes, [0, 0, 0], [-1, 1, -1]), [1, 3, 1]) as tf.Tensor3D;
+    const diff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+    const g = m.shifts(state, emb, codes);
+    const gSame = m.shifts(state, emb, same);
+    expect(diff(g[1], gSame[1])).toBeGreaterThan(1e-4);      // a different code, a different field
+    expect(diff(gSame[0], gSame[1])).toBeGreaterThan(1e-4);  // the same code, another unit
+    expect(diff(g[0], gSame[0])).toBe(0);                    // unit 0's code is unchanged
   });
 });

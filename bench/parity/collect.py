@@ -9,6 +9,7 @@ and leaves the rest as it is (the runs behind a section need not be on this mach
   --dsvae DIR          twin-seedS.json / untangle-seedS.json of dsvae-side-by-side.sh
   --betavae DIR        upstream-seedS.json / untangle-seedS.json of betavae-side-by-side.sh (300 steps)
   --betavae-curve N=DIR  the same for a run of N steps (the scaling curve; repeat per budget)
+  --dsvae-curve DIR    twin-seedS.json (its probe_at budgets) / untangle-seedS-N.json of dsvae-curve.sh
   --disdiff DIR        disdiff-side-by-side.sh's folder (400 steps): score-{untangle,twin,floor,replay}-seedS.json,
                        twin-seedS.json / replay-seedS.json (curve, wall), untangle-run-seedS.txt (the run: its logged curve)
   --disdiff-curve N=DIR  the same for a run of N steps (DisDiff's scaling curve)
@@ -38,6 +39,36 @@ def side_by_side(d, sides):
     return got
 
 
+def dsvae_curve(d):
+    """{steps: {side: {seed: entry}}} from dsvae-curve.sh: the twin's one long run probed at each
+    budget (its last budget is `trained`), untangle's fork per budget."""
+    got = {}
+    for f in sorted(glob.glob(os.path.join(d, "twin-seed*.json"))):
+        seed = re.search(r"seed(\d+)", f).group(1)
+        r = json.load(open(f))
+        for n, t in {**r.get("probe_at", {}), str(r["steps"]): r["trained"]}.items():
+            e = {"trained": t, "untrained": r["untrained"]}
+            if n == str(r["steps"]):
+                e.update(final=r["curve"][-1], wall_s=r["wall_s"])
+            got.setdefault(n, {}).setdefault("pytorch_twin", {})[seed] = e
+    # A twin run stopped before its last budget leaves no JSON; its probes are in its log. Its
+    # untrained floor is the CPU-preset section's for that seed (same weights, same probe).
+    preset = json.load(open(OUT)).get("dsvae_sprites_cpu_preset", {}).get("pytorch_twin", {}) if os.path.exists(OUT) else {}
+    for f in sorted(glob.glob(os.path.join(d, "twin-seed*.log"))):
+        seed = re.search(r"seed(\d+)", f).group(1)
+        if os.path.exists(f[:-4] + ".json"):
+            continue
+        for line in open(f):
+            if line.startswith('{"probe_at"'):
+                t = json.loads(line)
+                e = {"trained": {k: v for k, v in t.items() if k != "probe_at"}, "stopped_run": True}
+                if seed in preset:
+                    e["untrained"] = preset[seed]["untrained"]
+                got.setdefault(str(t["probe_at"]), {}).setdefault("pytorch_twin", {})[seed] = e
+    for f in sorted(glob.glob(os.path.join(d, "untangle-seed*-*.json"))):
+        seed, n = re.search(r"seed(\d+)-(\d+)\.json", f).groups()
+        got.setdefault(n, {}).setdefault("untangle", {})[seed] = {"trained": json.load(open(f))["trained"]}
+    return got
 def disdiff_scores(path):
     """The three numbers the README reports, beside the evaluator's full output."""
     sc = json.load(open(path))["scores"]
@@ -98,6 +129,10 @@ def main(argv):
         elif opt == "--betavae-curve":
             n, d = val.split("=", 1)
             merge(res.setdefault("betavae_dsprites_scaling", {}).setdefault(n, {}), side_by_side(d, {"upstream": "upstream", "untangle": "untangle"}))
+        elif opt == "--dsvae-curve":
+            sec = res.setdefault("dsvae_sprites_scaling", {})
+            for n, sides in dsvae_curve(val).items():
+                merge(sec.setdefault(n, {}), sides)
         elif opt == "--disdiff":
             merge(res.setdefault("disdiff_shapes3d_cpu_preset", {}), disdiff(val))
         elif opt == "--disdiff-curve":
@@ -122,6 +157,12 @@ def main(argv):
                 print(f"| {n} | {side} | {s} | {e['trained']['mig']:.4f} | " + " / ".join(f"{v:.3f}" for v in e["trained"]["mig_per_factor"])
                       + (f" | {e['untrained']['mig']:.4f}" if "untrained" in e else " | ")
                       + (f" | {fin['loss']:.1f}, {fin['kl']:.2f}" if fin else " | ") + " |")
+    for n, sides in sorted(res.get("dsvae_sprites_scaling", {}).items(), key=lambda kv: int(kv[0])):
+        for side, seeds in sides.items():
+            for s, e in sorted(seeds.items()):
+                t = e["trained"]
+                print(f"| {n} | {side} | {s} | {t['swap_static/mean']:.3f} | " + " / ".join(f"{t['swap_static/' + k]:.2f}" for k in ("skin", "top", "pants", "hair"))
+                      + f" | {t['recon_colour/mean']:.3f} | {t['probe_static/mean']:.3f} |")
     for name, sec in [("400", res.get("disdiff_shapes3d_cpu_preset", {}))] + sorted(res.get("disdiff_shapes3d_scaling", {}).items(), key=lambda kv: int(kv[0])):
         for side in ("untrained", "twin", "replay", "untangle"):
             for s, e in sorted(sec.get(side, {}).items()):

@@ -40,6 +40,9 @@ _spec.loader.exec_module(S)
 
 STEPS = int(os.environ.get("PARITY_STEPS", "700"))   # the CPU preset: 700 steps, lr 2e-3, KL warm-up 300
 LR, WARMUP = 2e-3, 300
+# Budgets of a scaling curve read off one run: the learning rate is constant after the warm-up, so
+# the model at step k of a long run is the model a k-step run ends with (same batches, same noise).
+PROBE_AT = sorted(int(k) for k in os.environ.get("PARITY_PROBE_AT", "").split(",") if k)
 FACTORS = ["skin", "top", "pants", "hair"]
 
 
@@ -147,7 +150,7 @@ def train(up, upstream, data, seed, out):
     order = np.load(os.path.join(data.dir, f"order-seed{seed}.npy"))
     opt = torch.optim.Adam(twin.parameters(), lr=LR, betas=(0.9, 0.999), eps=1e-8)
     loss_fn = S.upstream_loss_fn(upstream)
-    curve, t0 = [], time.time()
+    curve, at, t0 = [], {}, time.time()
     for step in range(STEPS):
         x = data.batch(order[step])
         f_mean, f_logvar, f, z_mean, z_logvar, z, zp_mean, zp_logvar, logits = twin(x)
@@ -158,11 +161,15 @@ def train(up, upstream, data, seed, out):
         opt.zero_grad()
         loss.backward()
         opt.step()
+        if step + 1 in PROBE_AT and step + 1 < STEPS:
+            at[str(step + 1)] = probe(twin, data, reader)
+            print(json.dumps({"probe_at": step + 1, **at[str(step + 1)]}), flush=True)
         if step % 50 == 0 or step == STEPS - 1:
             curve.append({"step": step, "loss": float(loss), "recon": float(recon), "kl_f": float(kld_f), "kl_z": float(kld_z)})
             print(json.dumps(curve[-1]), flush=True)
     res = {"side": "pytorch-twin", "seed": seed, "steps": STEPS, "wall_s": time.time() - t0, "untrained": floor,
-           "trained": probe(twin, data, reader), "reader_real_acc": reader.real_acc, "curve": curve}
+           "trained": probe(twin, data, reader), "reader_real_acc": reader.real_acc, "curve": curve,
+           "probe_at": at}
     json.dump(res, open(out, "w"), indent=2)
     print(json.dumps({k: res[k] for k in ("seed", "wall_s", "untrained", "trained")}))
 

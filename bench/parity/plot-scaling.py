@@ -1,9 +1,12 @@
-"""The scaling curve of the side-by-side runs: metric against training steps, both sides, with the
-untrained floor, from results.json (collect.py --betavae-curve).
+"""The scaling curves of the side-by-side runs: metric against training steps, both sides, with the
+untrained floor, from results.json (collect.py --betavae-curve / --dsvae-curve / --disdiff-curve).
 
-    python3 bench/parity/plot-scaling.py [OUT.png]     (default bench/parity/betavae-scaling.png)
-    python3 bench/parity/plot-scaling.py disdiff [OUT.png]   (default bench/parity/disdiff-scaling.png;
-                                                             collect.py --disdiff-curve: FactorVAE, DCI, MIG panels)
+    python3 bench/parity/plot-scaling.py [betavae|dsvae|disdiff ...]     (default: every curve results.json holds)
+
+Each curve is one row of CURVES: its results.json section, the two sides' keys and labels, how to
+read the metric from an entry, the axis labels and the picture it writes next to this file. A
+curve with `panels` draws one panel per (metric, label); `floor_side` names a side whose entries
+are the untrained weights (DisDiff keeps them apart, under "untrained", key "scores").
 """
 import json
 import os
@@ -16,68 +19,102 @@ import matplotlib.ticker  # noqa: E402,F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+CURVES = {
+    "betavae": dict(
+        section="betavae_dsprites_scaling", out="betavae-scaling.png",
+        sides=(("upstream", "1Konny BetaVAE_H (PyTorch)"), ("untangle", "untangle")),
+        metric=lambda r: r["mig"], chance=None,
+        xlabel="training steps (batch 64, Adam 1e-4, β = 4)", ylabel="MIG (10,000 images)",
+        title="β-VAE on dSprites, same initial weights and batches"),
+    "dsvae": dict(
+        section="dsvae_sprites_scaling", out="dsvae-scaling.png",
+        sides=(("pytorch_twin", "yatindandi DSVAE twin (PyTorch)"), ("untangle", "untangle")),
+        metric=lambda r: r["swap_static/mean"], chance=1 / 6,
+        xlabel="training steps (batch 16, Adam 2e-3, KL warm-up 300)", ylabel="static swap: A's colours read back",
+        title="DSVAE on Sprites, same initial weights and batches"),
+    "disdiff": dict(
+        section="disdiff_shapes3d_scaling", out="disdiff-scaling.png",
+        sides=(("twin", "PyTorch twin (DisDiff p_losses), torch's draws"), ("untangle", "untangle"), ("replay", "twin, untangle's draws")),
+        floor_side=("untrained", "scores"),
+        panels=((lambda r: r["factor_vae"], "FactorVAE (eval accuracy)", 1 / 6), (lambda r: r["dci"], "DCI disentanglement", None),
+                (lambda r: r["mig"], "MIG", None)),
+        xlabel="DisDiff-stage steps (batch 4, AdamW 2e-4)", ylabel=None,
+        title="DisDiff stage on Shapes3D, same frozen LDM, initial weights and batches"),
+}
 
-def disdiff(out):
-    res = json.load(open(os.path.join(HERE, "results.json")))["disdiff_shapes3d_scaling"]
+
+def plot(spec, res):
+    if "panels" in spec:
+        return plot_panels(spec, res)
     steps = sorted(res, key=int)
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), dpi=120)
-    names = {"factor_vae": "FactorVAE (eval accuracy)", "dci": "DCI disentanglement", "mig": "MIG"}
-    for ax, (key, label) in zip(axes, names.items()):
-        for side, style, who in (("twin", "o-", "PyTorch twin (DisDiff p_losses)"), ("untangle", "s--", "untangle")):
-            seeds = sorted({s for n in steps for s in res[n].get(side, {})})
-            for s in seeds:
+    fig, ax = plt.subplots(figsize=(5.5, 3.6), dpi=120)
+    for (side, label), style in zip(spec["sides"], ("o-", "s--")):
+        seeds = sorted({s for n in steps for s in res[n].get(side, {})})
+        for s in seeds:
+            xs = [int(n) for n in steps if s in res[n].get(side, {})]
+            ys = [spec["metric"](res[n][side][s]["trained"]) for n in steps if s in res[n].get(side, {})]
+            ax.plot(xs, ys, style, label=f"{label}, seed {s}")
+    first = spec["sides"][0][0]
+    floors = [spec["metric"](e["untrained"]) for n in steps for e in res[n].get(first, {}).values() if "untrained" in e]
+    if floors:
+        ax.axhline(max(floors), color="grey", lw=0.8, ls=":", label="untrained (same weights)")
+    if spec["chance"] is not None:
+        ax.axhline(spec["chance"], color="black", lw=0.6, ls="-.", label="chance")
+    ax.set_xscale("log")
+    ax.set_xticks([int(n) for n in steps])
+    ax.set_xticklabels(steps)
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(0 if spec["chance"] is None else min(lo, spec["chance"] * 0.8), hi + 0.45 * (hi - min(lo, 0)))  # room for the legend
+    ax.set_xlabel(spec["xlabel"])
+    ax.set_ylabel(spec["ylabel"])
+    ax.set_title(spec["title"])
+    ax.legend(fontsize=7, loc="upper left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    out = os.path.join(HERE, spec["out"])
+    fig.savefig(out)
+    print("wrote", out)
+
+
+def plot_panels(spec, res):
+    steps = sorted(res, key=int)
+    fig, axes = plt.subplots(1, len(spec["panels"]), figsize=(4.2 * len(spec["panels"]), 3.8), dpi=120)
+    fside, fkey = spec["floor_side"]
+    for ax, (metric, label, chance) in zip(axes, spec["panels"]):
+        for (side, who), style in zip(spec["sides"], ("o-", "s--", "^:")):
+            for s in sorted({s for n in steps for s in res[n].get(side, {})}):
                 xs = [int(n) for n in steps if s in res[n].get(side, {})]
-                ys = [res[n][side][s]["trained"][key] for n in steps if s in res[n].get(side, {})]
-                ax.plot(xs, ys, style, ms=4, label=f"{who}, seed {s}")
-        floors = [res[n]["untrained"][s]["scores"][key] for n in steps for s in res[n].get("untrained", {})]
+                ys = [metric(res[n][side][s]["trained"]) for n in steps if s in res[n].get(side, {})]
+                ax.plot(xs, ys, style, ms=4, color=f"C{int(s)}", label=f"{who}, seed {s}")   # colour: seed; marker: side
+        floors = [metric(e[fkey]) for n in steps for e in res[n].get(fside, {}).values()]
         if floors:
             ax.axhline(max(floors), color="grey", lw=0.8, ls=":", label="untrained (same weights), highest seed")
-        if key == "factor_vae":
-            ax.axhline(1 / 6, color="black", lw=0.6, ls="-.", label="chance (1/6: six factors)")
+        if chance is not None:
+            ax.axhline(chance, color="black", lw=0.6, ls="-.", label="chance")
         ax.set_xscale("log")
         ax.set_xticks([int(n) for n in steps])
         ax.set_xticklabels(steps)
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-        ax.set_xlabel("DisDiff-stage steps (batch 4)")
+        ax.set_xlim(int(steps[0]) / 1.4, int(steps[-1]) * 1.4)
+        ax.set_xlabel(spec["xlabel"], fontsize=8)
         ax.set_title(label, fontsize=9)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=6, loc="best")
-    fig.suptitle("DisDiff stage on Shapes3D, same frozen LDM, initial weights and batches", fontsize=10)
+    axes[0].legend(fontsize=6, loc="upper left")
+    lo, hi = axes[0].get_ylim()
+    axes[0].set_ylim(lo, hi + 0.9 * (hi - lo))   # room for the legend
+    fig.suptitle(spec["title"], fontsize=10)
     fig.tight_layout()
+    out = os.path.join(HERE, spec["out"])
     fig.savefig(out)
     print("wrote", out)
 
 
 def main():
-    if len(sys.argv) > 1 and sys.argv[1] == "disdiff":
-        return disdiff(sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "disdiff-scaling.png"))
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "betavae-scaling.png")
-    res = json.load(open(os.path.join(HERE, "results.json")))["betavae_dsprites_scaling"]
-    steps = sorted(res, key=int)
-    fig, ax = plt.subplots(figsize=(5.5, 3.6), dpi=120)
-    for side, style in (("upstream", "o-"), ("untangle", "s--")):
-        seeds = sorted({s for n in steps for s in res[n][side]})
-        for s in seeds:
-            xs = [int(n) for n in steps if s in res[n][side]]
-            ys = [res[n][side][s]["trained"]["mig"] for n in steps if s in res[n][side]]
-            label = "1Konny BetaVAE_H (PyTorch)" if side == "upstream" else "untangle"
-            ax.plot(xs, ys, style, label=f"{label}, seed {s}")
-    floors = [res[n]["upstream"][s]["untrained"]["mig"] for n in steps for s in res[n]["upstream"] if "untrained" in res[n]["upstream"][s]]
-    if floors:
-        ax.axhline(max(floors), color="grey", lw=0.8, ls=":", label="untrained (same weights)")
-    ax.set_xscale("log")
-    ax.set_xticks([int(n) for n in steps])
-    ax.set_xticklabels(steps)
-    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax.set_ylim(0, 1.45 * ax.get_ylim()[1])   # room for the legend above the curves
-    ax.set_xlabel("training steps (batch 64, Adam 1e-4, β = 4)")
-    ax.set_ylabel("MIG (10,000 images)")
-    ax.set_title("β-VAE on dSprites, same initial weights and batches")
-    ax.legend(fontsize=7, loc="upper left")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(out)
-    print("wrote", out)
+    res = json.load(open(os.path.join(HERE, "results.json")))
+    names = sys.argv[1:] or [n for n, c in CURVES.items() if c["section"] in res]
+    for n in names:
+        plot(CURVES[n], res[CURVES[n]["section"]])
 
 
 if __name__ == "__main__":

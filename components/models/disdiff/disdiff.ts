@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, Linear, init } from '../../nn/index.ts';
+import { Module, Linear, init, silu } from '../../nn/index.ts';
 import { defineComponent } from '../../../framework/registry/types.ts';
 import type { Model, Outputs, StepContext } from '../../../framework/contracts/index.ts';
 import type { Batch } from '../../../framework/contracts/index.ts';
@@ -25,6 +25,7 @@ export interface DisDiffParams {
   image_size: number;
   in_channels: number;
   orth_emb: boolean;
+  shift_decoder: 'copy' | 'disdiff';
   dis_loss: boolean;
   swap_ddim_steps: number;
   swap_rows: number;
@@ -36,8 +37,14 @@ export interface DisDiffParams {
  * half, initialised from the frozen one) turns each unit into a field g_k(x_t, t) added to the
  * frozen noise prediction:
  *   ε̃ = ε̂(x_t, t) + c_t · Σ_k g_k,  c_t = −√α_t (1 − ᾱ_{t−1}) / √(1 − ᾱ_t)  (the paper's shift_coef).
- * The unit condition enters the shift decoder through its time embedding: emb_k = emb(t) +
- * e_k + W z_k, with e_k a learned identity embedding (rows of exp(skew) when `orth_emb`).
+ * Two shift decoders (`shift_decoder`):
+ * - `copy` (untangle's): a copy of the trained decoder half with a zero output conv; the unit
+ *   enters through the time embedding, emb_k = emb(t) + e_k + W z_k, with e_k a learned identity
+ *   embedding (rows of exp(skew) when `orth_emb`).
+ * - `disdiff` (ThomasMrY/DisDiff's `openaimodel_shift`): a freshly initialised decoder half whose
+ *   blocks (ResBlockShift) take emb(t) + part_emb(e_k) as their time embedding and SiLU(W z_k) as a
+ *   second scale-shift; every block's output conv and the output head start at zero
+ *   (`zero_module`), and e_k are rows of exp(A − Aᵀ) for A ~ N(0, 1) of half the embedding width.
  *
  * Forward outputs the simple-loss pair (eps_pred, eps) and, with `dis_loss`, the per-sample pieces
  * of the disentangling loss (ce_change, ce_own and the Z- and IM-space weights); the loss
@@ -50,6 +57,8 @@ export class DisDiff extends Module implements Model {
   readonly encoderCopy: UnitEncoder;
   readonly shift: UNetDecoder;
   readonly codeProj: Linear;
+  /** `disdiff` only: part_emb, the Linear from an identity row to the time embedding. */
+  readonly partEmb: Linear | null = null;
   readonly unitEmb: tf.Variable;
   private pca: UnitPca | null = null;
 
@@ -65,17 +74,27 @@ export class DisDiff extends Module implements Model {
     this.encoder = this.child('encoder', new UnitEncoder(p.image_size, p.in_channels, p.encoder_width, p.latent_unit, p.repre_emb_channels, rng));
     this.encoderCopy = this.child('encoder_copy', new UnitEncoder(p.image_size, p.in_channels, p.encoder_width, p.latent_unit, p.repre_emb_channels, rng)).freeze();
     this.syncEncoderCopy();
-    this.shift = this.child('shift', new UNetDecoder(unet.p, unet.skipChannels, rng, emb));
-    // The shift decoder starts as a copy of the trained decoder half with a zero output head, so
-    // every g_k starts at 0 and ε̃ starts as the frozen ε̂ (a copied head would start at g_k ≈ ε̂
-    // and the sum over N units would swamp ε̂). A departure: DisDiff's checkpoint has no shift_*
-    // keys, so its shift decoder starts from PyTorch's default initialisation with each block's
-    // output conv zeroed (bench/parity/README.md).
-    this.shift.loadWeights(unet.decoder.namedVariables());
-    for (const [name, v] of this.shift.namedVariables()) if (name.startsWith('conv_out.')) v.assign(tf.zerosLike(v));
-    this.codeProj = this.child('code_proj', new Linear(p.repre_emb_channels, emb, rng));
-    const side = p.orth_emb ? Math.max(emb, p.latent_unit) : p.latent_unit;
-    this.unitEmb = this.param('unit_emb', [side, emb], p.orth_emb ? init.normal(0.01) : init.normal(1), rng);
+    // Construction order = the order of random draws: the shift decoder, then code_proj, then the
+    // embeddings (kept as it was before `disdiff` existed, so `copy` runs keep their weights).
+    if (p.shift_decoder === 'copy') {
+      this.shift = this.child('shift', new UNetDecoder(unet.p, unet.skipChannels, rng, emb));
+      // Starts as the trained decoder half with a zero output head, so every g_k starts at 0 and ε̃
+      // as the frozen ε̂ (a copied head would start at g_k ≈ ε̂, and the sum over N units would swamp
+      // ε̂). DisDiff itself does not copy: its checkpoint has no shift_* keys (`disdiff` below).
+      this.shift.loadWeights(unet.decoder.namedVariables());
+      for (const [name, v] of this.shift.namedVariables()) if (name.startsWith('conv_out.')) v.assign(tf.zerosLike(v));
+      this.codeProj = this.child('code_proj', new Linear(p.repre_emb_channels, emb, rng));
+      const side = p.orth_emb ? Math.max(emb, p.latent_unit) : p.latent_unit;
+      this.unitEmb = this.param('unit_emb', [side, emb], p.orth_emb ? init.normal(0.01) : init.normal(1), rng);
+    } else {
+      this.shift = this.child('shift', new UNetDecoder({ ...unet.p, cond_dim: emb }, unet.skipChannels, rng, emb));
+      // zero_module on each ResBlockShift's last conv, the attention projections and shift_out.
+      for (const [name, v] of this.shift.namedVariables()) if (/(^|\.)(conv2|proj|conv_out)\./.test(name)) v.assign(tf.zerosLike(v));
+      this.codeProj = this.child('code_proj', new Linear(p.repre_emb_channels, emb, rng));
+      const part = p.orth_emb ? Math.max(emb / 2, p.latent_unit) : p.repre_emb_channels;
+      this.unitEmb = this.param('unit_emb', [p.orth_emb ? part : p.latent_unit, part], init.normal(1), rng);
+      this.partEmb = this.child('part_emb', new Linear(part, emb, rng));
+    }
   }
 
   private syncEncoderCopy(): void {
@@ -93,8 +112,13 @@ export class DisDiff extends Module implements Model {
     const out: tf.Tensor[] = [];
     for (let k = 0; k < this.p.latent_unit; k++) {
       const zk = tf.reshape(tf.slice(codes, [0, k, 0], [-1, 1, -1]), [codes.shape[0], -1]);
-      const embK = tf.add(tf.add(emb, tf.slice(ids, [k, 0], [1, -1])), this.codeProj.forward(zk));
-      out.push(this.shift.forward(state, embK));
+      const idK = tf.slice(ids, [k, 0], [1, -1]);
+      if (this.partEmb) {
+        // ResBlockShift's cond_emb_layers are SiLU → Linear; the block's cond projection is the Linear.
+        out.push(this.shift.forward(state, tf.add(emb, this.partEmb.forward(idK)), silu(this.codeProj.forward(zk))));
+      } else {
+        out.push(this.shift.forward(state, tf.add(tf.add(emb, idK), this.codeProj.forward(zk))));
+      }
     }
     return out;
   }
@@ -265,6 +289,10 @@ export const disDiffSpec = defineComponent<DisDiffParams, DisDiff>({
       image_size: { type: 'integer', minimum: 8, default: 64 },
       in_channels: { type: 'integer', minimum: 1, default: 3 },
       orth_emb: { type: 'boolean', default: true },
+      shift_decoder: {
+        enum: ['copy', 'disdiff'], default: 'copy',
+        description: "copy: the trained decoder half, the unit through the time embedding (untangle's); disdiff: openaimodel_shift's fresh ResBlockShift decoder (second scale-shift from W z_k, part_emb, zero-initialised block outputs)",
+      },
       dis_loss: { type: 'boolean', default: true, description: 'dis_loss_flag' },
       swap_ddim_steps: { type: 'integer', minimum: 1, default: 200 },
       swap_rows: { type: 'integer', minimum: 2, default: 8 },
