@@ -65,6 +65,22 @@ describe.skipIf(!root || !hasTorch)('one-step parity with the upstream PyTorch c
     }
     expect(rep.pass).toBe(true);
   }, 600_000);
+
+  it.skipIf(!checkout('DisDiff'))('DisDiff side-by-side: the twin\'s weights map back into untangle\'s names exactly (all 121 trainable tensors, random values)', () => {
+    const out = mkdtempSync(join(tmpdir(), 'untangle-disdiff-rt-'));
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+    // Any DisDiff-stage export will do: the mapping depends on the shapes, not on a trained LDM.
+    const ex = spawnSync('npx', ['tsx', 'bench/parity/export-step.ts', '--out', out, '--batch', '2', '--run-config',
+      'shapes3d-ldm=configs/shapes3d-ldm.yaml,configs/scale/cpu-ldm.yaml', '--base', 'configs/shapes3d-dis.yaml', 'configs/scale/cpu-dis.yaml',
+      'model.params.ldm_ckpt=null'], { encoding: 'utf8', env, timeout: 300_000 });
+    expect(ex.status, ex.stderr.slice(-2000)).toBe(0);
+    const r = spawnSync('python3', ['bench/parity/disdiff-train.py', 'roundtrip', checkout('DisDiff')!, out], { encoding: 'utf8', env, timeout: 300_000 });
+    const rep = JSON.parse(r.stdout.trim().split('\n').pop()!) as { trainable: number; trainable_unmapped: string[]; mismatched: string[]; pass: boolean };
+    expect(rep.trainable).toBe(121);
+    expect(rep.trainable_unmapped).toEqual([]);
+    expect(rep.mismatched).toEqual([]);
+    expect(rep.pass).toBe(true);
+  }, 600_000);
 });
 
 describe.skipIf(!hasTorch)('optimiser parity with torch.optim.Adam (needs torch only)', () => {

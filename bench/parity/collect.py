@@ -1,6 +1,7 @@
 """Gathers the parity reports into bench/parity/results.json and prints the README's table rows.
 
     python3 bench/parity/collect.py [--steps DIR] [--dsvae DIR] [--betavae DIR] [--betavae-curve STEPS=DIR ...]
+                                    [--disdiff DIR] [--disdiff-curve STEPS=DIR ...]
 
 Each option merges what its folder holds (per seed) into its section of the existing results.json
 and leaves the rest as it is (the runs behind a section need not be on this machine any more):
@@ -9,6 +10,9 @@ and leaves the rest as it is (the runs behind a section need not be on this mach
   --betavae DIR        upstream-seedS.json / untangle-seedS.json of betavae-side-by-side.sh (300 steps)
   --betavae-curve N=DIR  the same for a run of N steps (the scaling curve; repeat per budget)
   --dsvae-curve DIR    twin-seedS.json (its probe_at budgets) / untangle-seedS-N.json of dsvae-curve.sh
+  --disdiff DIR        disdiff-side-by-side.sh's folder (400 steps): score-{untangle,twin,floor,replay}-seedS.json,
+                       twin-seedS.json / replay-seedS.json (curve, wall), untangle-run-seedS.txt (the run: its logged curve)
+  --disdiff-curve N=DIR  the same for a run of N steps (DisDiff's scaling curve)
 """
 import glob
 import json
@@ -65,6 +69,39 @@ def dsvae_curve(d):
         seed, n = re.search(r"seed(\d+)-(\d+)\.json", f).groups()
         got.setdefault(n, {}).setdefault("untangle", {})[seed] = {"trained": json.load(open(f))["trained"]}
     return got
+def disdiff_scores(path):
+    """The three numbers the README reports, beside the evaluator's full output."""
+    sc = json.load(open(path))["scores"]
+    return {"factor_vae": sc["factor_vae"]["eval_accuracy"], "dci": sc["dci"]["disentanglement"], "mig": sc["mig"]["discrete_mig"], "all": sc}
+
+
+def last_logged(run_dir, key, windows=1):
+    """untangle's last logged window mean of train/KEY (lines: timestamp value step), or the mean of the last few."""
+    f = os.path.join(run_dir, "metrics", "train", key)
+    if not os.path.exists(f):
+        return None
+    vals = [float(line.split()[1]) for line in open(f).read().strip().split("\n")]
+    return sum(vals[-windows:]) / len(vals[-windows:])
+
+
+def disdiff(d):
+    """{twin, untangle, untrained}: {seed: entry} from a disdiff-side-by-side.sh folder."""
+    got = {"twin": {}, "untangle": {}, "untrained": {}, "replay": {}}
+    for f in sorted(glob.glob(os.path.join(d, "score-*-seed*.json"))):
+        side, seed = re.match(r"score-(\w+)-seed(\d+)\.json", os.path.basename(f)).groups()
+        entry = {"trained" if side != "floor" else "scores": disdiff_scores(f)}
+        if side in ("twin", "replay"):
+            r = json.load(open(os.path.join(d, f"{side}-seed{seed}.json")))
+            entry.update(wall_s=r["wall_s"], steps=r["steps"], final=r["curve"][-1],
+                         gain_last100=sum(c["simple_gain"] for c in r["curve"][-4:]) / 4)   # 4 windows of 25 steps
+        elif side == "untangle":
+            run = open(os.path.join(d, f"untangle-run-seed{seed}.txt")).read().strip()
+            fin = {k: last_logged(run, k) for k in ("loss", "loss_simple", "loss_simple_frozen", "simple_gain", "loss_dis")}
+            fin["dis"] = fin["loss"] - fin["loss_simple"]       # dis_weight · loss_dis, as the twin's "dis"
+            wall = os.path.join(d, f"untangle-wall-seed{seed}.txt")
+            entry.update(run=os.path.basename(run), final=fin, gain_last100=last_logged(run, "simple_gain", 4), wall_s=float(open(wall).read()) if os.path.exists(wall) else None)
+        got[{"floor": "untrained"}.get(side, side)][seed] = entry
+    return {k: v for k, v in got.items() if v}
 
 
 def merge(section, got):
@@ -96,6 +133,11 @@ def main(argv):
             sec = res.setdefault("dsvae_sprites_scaling", {})
             for n, sides in dsvae_curve(val).items():
                 merge(sec.setdefault(n, {}), sides)
+        elif opt == "--disdiff":
+            merge(res.setdefault("disdiff_shapes3d_cpu_preset", {}), disdiff(val))
+        elif opt == "--disdiff-curve":
+            n, d = val.split("=", 1)
+            merge(res.setdefault("disdiff_shapes3d_scaling", {}).setdefault(n, {}), disdiff(d))
         else:
             sys.exit(__doc__)
     json.dump(res, open(OUT, "w"), indent=2)
@@ -121,6 +163,14 @@ def main(argv):
                 t = e["trained"]
                 print(f"| {n} | {side} | {s} | {t['swap_static/mean']:.3f} | " + " / ".join(f"{t['swap_static/' + k]:.2f}" for k in ("skin", "top", "pants", "hair"))
                       + f" | {t['recon_colour/mean']:.3f} | {t['probe_static/mean']:.3f} |")
+    for name, sec in [("400", res.get("disdiff_shapes3d_cpu_preset", {}))] + sorted(res.get("disdiff_shapes3d_scaling", {}).items(), key=lambda kv: int(kv[0])):
+        for side in ("untrained", "twin", "replay", "untangle"):
+            for s, e in sorted(sec.get(side, {}).items()):
+                t = e.get("trained", e.get("scores"))
+                fin = e.get("final")
+                print(f"| {name} | {side} | {s} | {t['factor_vae']:.3f} | {t['dci']:.4f} | {t['mig']:.4f} | "
+                      + (f"{fin['loss']:.4f}, {fin['loss_simple']:.4f}, {fin['simple_gain']:+.4f}, {fin['dis']:.5f} | {e['gain_last100']:+.4f}" if fin else " |")
+                      + (f" | {e['wall_s']:.0f} s |" if e.get("wall_s") else " | |"))
     print("wrote", OUT)
 
 

@@ -3,11 +3,13 @@
 // factor labels, and for each seed the example order untangle's trainer uses (BatchPlan), so both
 // sides see the same batches in the same order.
 //
-//   npx tsx bench/parity/export-data.ts --out DIR --steps N --seeds 0,1,2 [--ordered --eval 10000] --base a.yaml [b.yaml] [overrides]
+//   npx tsx bench/parity/export-data.ts --out DIR --steps N --seeds 0,1,2 [--ordered --eval 10000] [--runs] --base a.yaml [b.yaml] [overrides]
 //
 // --ordered writes, instead of the whole set (dSprites' 737,280 images would be 3 GB), each
 // seed's batches themselves in training order (x-seedS.npy) and --eval N random examples with
 // their factors (eval-x.npy, eval-factors.npy) for the metrics.
+// --runs resolves `${run:...}` / `${run_config:...}` from the run store (a later stage, e.g. DisDiff
+// on its trained LDM, builds its model here as `untangle run` would; only its data set is written).
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeConfig } from '../../framework/config/compose.ts';
@@ -19,6 +21,7 @@ import { Rng, deriveSeed } from '../../framework/util/rng.ts';
 import { createRegistry } from '../../registry.ts';
 import { runScope } from '../../framework/registry/scope.ts';
 import { datasetCache } from '../../framework/io/dataset-cache.ts';
+import { defaultResolvers } from '../../framework/trainer/resolvers.ts';
 
 const argv = process.argv.slice(2);
 const opt = (k: string): string | undefined => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : undefined; };
@@ -28,14 +31,15 @@ const seeds = (opt('--seeds') ?? '0').split(',').map(Number);
 const ordered = argv.includes('--ordered');
 const nEval = Number(opt('--eval') ?? 0);
 const bi = argv.indexOf('--base');
-if (!out || !steps || bi < 0) throw new Error('usage: export-data.ts --out DIR --steps N --seeds 0,1,2 --base a.yaml [...] [overrides]');
+if (!out || !steps || bi < 0) throw new Error('usage: export-data.ts --out DIR --steps N --seeds 0,1,2 [--ordered] [--eval N] [--runs] --base a.yaml [...] [overrides]');
 const rest = argv.slice(bi + 1);
 const base = rest.filter((a) => a.endsWith('.yaml'));
 const overrides = rest.filter((a) => !a.endsWith('.yaml'));
 
 await selectBackend('cpu', { threads: 1, log: () => {} });
 const registry = createRegistry();
-const composed = composeConfig({ baseFiles: base, overrides, registry, resolvers: { run: (r) => ({ ok: true, value: `/unused/${r[0]}` }) } });
+const resolvers = argv.includes('--runs') ? defaultResolvers(process.cwd()) : { run: (r: string[]) => ({ ok: true as const, value: `/unused/${r[0]}` }) };
+const composed = composeConfig({ baseFiles: base, overrides, registry, resolvers });
 const parts = buildParts(composed.config, registry, runScope({ datasetCache: datasetCache(process.cwd()) }), { withEval: false, withTraining: false });
 const s = sections(composed.config);
 const ds = parts.dataset;

@@ -8,6 +8,9 @@
 // --run-config answers `${run_config:NAME,KEY}` (a later stage taking a frozen part's shape from
 // the run that trained it, e.g. DisDiff's LDM) from the config those files compose, so a step
 // needs no finished run.
+// --runs instead resolves `${run:...}` / `${run_config:...}` from the run store as `untangle run`
+// does (the finished upstream runs are loaded), so the exported initial weights are those of the
+// run with the same config: the DisDiff side-by-side starts from the trained frozen LDM.
 // --weights loads (a subset of) the model's variables first: a twin whose layer has fewer
 // parameters than untangle's (a per-channel bias where untangle has a per-position one) asks for
 // weights it can represent.
@@ -27,6 +30,7 @@ import type { StepContext } from '../../framework/contracts/index.ts';
 import { createRegistry } from '../../registry.ts';
 import { runScope } from '../../framework/registry/scope.ts';
 import { datasetCache } from '../../framework/io/dataset-cache.ts';
+import { defaultResolvers } from '../../framework/trainer/resolvers.ts';
 
 /** An Rng that keeps a copy of every array it fills, in order, so the twin can replay the step's noise exactly. */
 class RecordingRng extends Rng {
@@ -55,10 +59,10 @@ class RecordingRng extends Rng {
   }
 }
 
-interface Args { out: string; batch: number; step: number; backend: BackendRequest; weights: string; runConfigs: Map<string, string[]>; base: string[]; overrides: string[] }
+interface Args { out: string; batch: number; step: number; backend: BackendRequest; weights: string; runConfigs: Map<string, string[]>; runs: boolean; base: string[]; overrides: string[] }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { out: '', batch: 4, step: 0, backend: 'auto', weights: '', runConfigs: new Map(), base: [], overrides: [] };
+  const a: Args = { out: '', batch: 4, step: 0, backend: 'auto', weights: '', runConfigs: new Map(), runs: false, base: [], overrides: [] };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === '--out') a.out = argv[++i];
@@ -66,6 +70,7 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--step') a.step = Number(argv[++i]);
     else if (v === '--backend') a.backend = argv[++i] as BackendRequest;
     else if (v === '--weights') a.weights = argv[++i];
+    else if (v === '--runs') a.runs = true;
     else if (v === '--run-config') {
       const [name, files] = argv[++i].split('=');
       a.runConfigs.set(name, files.split(','));
@@ -94,7 +99,8 @@ const runConfig = (r: string[]) => {
   const got = getAt(composeConfig({ baseFiles: files, overrides: [], registry, resolvers: { run } }).config, parsePath(r[1]));
   return got.found && got.value !== undefined ? { ok: true as const, value: got.value } : { ok: false as const, error: `${files.join(' + ')} has no key '${r[1]}'` };
 };
-const composed = composeConfig({ baseFiles: args.base, overrides: args.overrides, registry, resolvers: { run, run_config: runConfig } });
+const resolvers = args.runs ? defaultResolvers(process.cwd()) : { run, run_config: runConfig };
+const composed = composeConfig({ baseFiles: args.base, overrides: args.overrides, registry, resolvers });
 const parts = buildParts(composed.config, registry, runScope({ datasetCache: datasetCache(process.cwd()) }), { withEval: false, withTraining: false });
 const s = sections(composed.config);
 

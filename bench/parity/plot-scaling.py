@@ -1,10 +1,12 @@
 """The scaling curves of the side-by-side runs: metric against training steps, both sides, with the
-untrained floor, from results.json (collect.py --betavae-curve / --dsvae-curve).
+untrained floor, from results.json (collect.py --betavae-curve / --dsvae-curve / --disdiff-curve).
 
-    python3 bench/parity/plot-scaling.py [betavae|dsvae ...]     (default: every curve results.json holds)
+    python3 bench/parity/plot-scaling.py [betavae|dsvae|disdiff ...]     (default: every curve results.json holds)
 
 Each curve is one row of CURVES: its results.json section, the two sides' keys and labels, how to
-read the metric from an entry, the axis labels and the picture it writes next to this file.
+read the metric from an entry, the axis labels and the picture it writes next to this file. A
+curve with `panels` draws one panel per (metric, label); `floor_side` names a side whose entries
+are the untrained weights (DisDiff keeps them apart, under "untrained", key "scores").
 """
 import json
 import os
@@ -30,10 +32,20 @@ CURVES = {
         metric=lambda r: r["swap_static/mean"], chance=1 / 6,
         xlabel="training steps (batch 16, Adam 2e-3, KL warm-up 300)", ylabel="static swap: A's colours read back",
         title="DSVAE on Sprites, same initial weights and batches"),
+    "disdiff": dict(
+        section="disdiff_shapes3d_scaling", out="disdiff-scaling.png",
+        sides=(("twin", "PyTorch twin (DisDiff p_losses), torch's draws"), ("untangle", "untangle"), ("replay", "twin, untangle's draws")),
+        floor_side=("untrained", "scores"),
+        panels=((lambda r: r["factor_vae"], "FactorVAE (eval accuracy)", 1 / 6), (lambda r: r["dci"], "DCI disentanglement", None),
+                (lambda r: r["mig"], "MIG", None)),
+        xlabel="DisDiff-stage steps (batch 4, AdamW 2e-4)", ylabel=None,
+        title="DisDiff stage on Shapes3D, same frozen LDM, initial weights and batches"),
 }
 
 
 def plot(spec, res):
+    if "panels" in spec:
+        return plot_panels(spec, res)
     steps = sorted(res, key=int)
     fig, ax = plt.subplots(figsize=(5.5, 3.6), dpi=120)
     for (side, label), style in zip(spec["sides"], ("o-", "s--")):
@@ -59,6 +71,39 @@ def plot(spec, res):
     ax.set_title(spec["title"])
     ax.legend(fontsize=7, loc="upper left")
     ax.grid(alpha=0.3)
+    fig.tight_layout()
+    out = os.path.join(HERE, spec["out"])
+    fig.savefig(out)
+    print("wrote", out)
+
+
+def plot_panels(spec, res):
+    steps = sorted(res, key=int)
+    fig, axes = plt.subplots(1, len(spec["panels"]), figsize=(4.2 * len(spec["panels"]), 3.8), dpi=120)
+    fside, fkey = spec["floor_side"]
+    for ax, (metric, label, chance) in zip(axes, spec["panels"]):
+        for (side, who), style in zip(spec["sides"], ("o-", "s--", "^:")):
+            for s in sorted({s for n in steps for s in res[n].get(side, {})}):
+                xs = [int(n) for n in steps if s in res[n].get(side, {})]
+                ys = [metric(res[n][side][s]["trained"]) for n in steps if s in res[n].get(side, {})]
+                ax.plot(xs, ys, style, ms=4, color=f"C{int(s)}", label=f"{who}, seed {s}")   # colour: seed; marker: side
+        floors = [metric(e[fkey]) for n in steps for e in res[n].get(fside, {}).values()]
+        if floors:
+            ax.axhline(max(floors), color="grey", lw=0.8, ls=":", label="untrained (same weights), highest seed")
+        if chance is not None:
+            ax.axhline(chance, color="black", lw=0.6, ls="-.", label="chance")
+        ax.set_xscale("log")
+        ax.set_xticks([int(n) for n in steps])
+        ax.set_xticklabels(steps)
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.set_xlim(int(steps[0]) / 1.4, int(steps[-1]) * 1.4)
+        ax.set_xlabel(spec["xlabel"], fontsize=8)
+        ax.set_title(label, fontsize=9)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=6, loc="upper left")
+    lo, hi = axes[0].get_ylim()
+    axes[0].set_ylim(lo, hi + 0.9 * (hi - lo))   # room for the legend
+    fig.suptitle(spec["title"], fontsize=10)
     fig.tight_layout()
     out = os.path.join(HERE, spec["out"])
     fig.savefig(out)
