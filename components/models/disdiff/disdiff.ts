@@ -33,9 +33,9 @@ export interface DisDiffParams {
 
 /**
  * DisDiff (Yang et al., NeurIPS 2023): a pretrained latent diffusion model is frozen; an encoder
- * maps an image to N units of D numbers; a shift decoder (a trainable copy of the UNet's decoder
- * half, initialised from the frozen one) turns each unit into a field g_k(x_t, t) added to the
- * frozen noise prediction:
+ * maps an image to N units of D numbers; a shift decoder (a trainable decoder half of the UNet,
+ * fed the frozen trunk's skips) turns each unit into a field g_k(x_t, t) added to the frozen noise
+ * prediction:
  *   ε̃ = ε̂(x_t, t) + c_t · Σ_k g_k,  c_t = −√α_t (1 − ᾱ_{t−1}) / √(1 − ᾱ_t)  (the paper's shift_coef).
  * Two shift decoders (`shift_decoder`):
  * - `copy` (untangle's): a copy of the trained decoder half with a zero output conv; the unit
@@ -43,7 +43,8 @@ export interface DisDiffParams {
  *   embedding (rows of exp(skew) when `orth_emb`).
  * - `disdiff` (ThomasMrY/DisDiff's `openaimodel_shift`): a freshly initialised decoder half whose
  *   blocks (ResBlockShift) take emb(t) + part_emb(e_k) as their time embedding and SiLU(W z_k) as a
- *   second scale-shift; every block's output conv and the output head start at zero
+ *   second scale-shift (ResBlockShift's `use_scale_shift_norm` path, the one every DisDiff config
+ *   takes); every block's output conv and the output head start at zero
  *   (`zero_module`), and e_k are rows of exp(A − Aᵀ) for A ~ N(0, 1) of half the embedding width.
  *
  * Forward outputs the simple-loss pair (eps_pred, eps) and, with `dis_loss`, the per-sample pieces
