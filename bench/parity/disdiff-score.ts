@@ -22,16 +22,12 @@ import { deriveSeed } from '../../framework/util/rng.ts';
 import { createRegistry } from '../../registry.ts';
 import { runScope } from '../../framework/registry/scope.ts';
 import { datasetCache } from '../../framework/io/dataset-cache.ts';
+import { scriptArgs } from './script-args.ts';
 
-const argv = process.argv.slice(2);
-const opt = (k: string): string | undefined => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : undefined; };
+const { opt, hasBase, base, overrides } = scriptArgs();
 const ckpt = opt('--ckpt');
 const out = opt('--out');
-const bi = argv.indexOf('--base');
-if (!ckpt || !out || bi < 0) throw new Error('usage: disdiff-score.ts --ckpt FILE --out OUT.json --base a.yaml [...] [overrides]');
-const rest = argv.slice(bi + 1);
-const base = rest.filter((a) => a.endsWith('.yaml'));
-const overrides = rest.filter((a) => !a.endsWith('.yaml'));
+if (!ckpt || !out || !hasBase) throw new Error('usage: disdiff-score.ts --ckpt FILE --out OUT.json --base a.yaml [...] [overrides]');
 
 const registry = createRegistry();
 const composed = composeConfig({ baseFiles: base, overrides, registry, resolvers: defaultResolvers(process.cwd()) });

@@ -22,23 +22,19 @@ import { createRegistry } from '../../registry.ts';
 import { runScope } from '../../framework/registry/scope.ts';
 import { datasetCache } from '../../framework/io/dataset-cache.ts';
 import { defaultResolvers } from '../../framework/trainer/resolvers.ts';
+import { scriptArgs } from './script-args.ts';
 
-const argv = process.argv.slice(2);
-const opt = (k: string): string | undefined => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : undefined; };
+const { opt, has, hasBase, base, overrides } = scriptArgs();
 const out = opt('--out');
 const steps = Number(opt('--steps'));
 const seeds = (opt('--seeds') ?? '0').split(',').map(Number);
-const ordered = argv.includes('--ordered');
+const ordered = has('--ordered');
 const nEval = Number(opt('--eval') ?? 0);
-const bi = argv.indexOf('--base');
-if (!out || !steps || bi < 0) throw new Error('usage: export-data.ts --out DIR --steps N --seeds 0,1,2 [--ordered] [--eval N] [--runs] --base a.yaml [...] [overrides]');
-const rest = argv.slice(bi + 1);
-const base = rest.filter((a) => a.endsWith('.yaml'));
-const overrides = rest.filter((a) => !a.endsWith('.yaml'));
+if (!out || !steps || !hasBase) throw new Error('usage: export-data.ts --out DIR --steps N --seeds 0,1,2 [--ordered] [--eval N] [--runs] --base a.yaml [...] [overrides]');
 
 await selectBackend('cpu', { threads: 1, log: () => {} });
 const registry = createRegistry();
-const resolvers = argv.includes('--runs') ? defaultResolvers(process.cwd()) : { run: (r: string[]) => ({ ok: true as const, value: `/unused/${r[0]}` }) };
+const resolvers = has('--runs') ? defaultResolvers(process.cwd()) : { run: (r: string[]) => ({ ok: true as const, value: `/unused/${r[0]}` }) };
 const composed = composeConfig({ baseFiles: base, overrides, registry, resolvers });
 const parts = buildParts(composed.config, registry, runScope({ datasetCache: datasetCache(process.cwd()) }), { withEval: false, withTraining: false });
 const s = sections(composed.config);
