@@ -69,6 +69,8 @@ def dsvae_curve(d):
         seed, n = re.search(r"seed(\d+)-(\d+)\.json", f).groups()
         got.setdefault(n, {}).setdefault("untangle", {})[seed] = {"trained": json.load(open(f))["trained"]}
     return got
+
+
 def disdiff_scores(path):
     """The three numbers the README reports, beside the evaluator's full output."""
     sc = json.load(open(path))["scores"]

@@ -43,27 +43,45 @@ CURVES = {
 }
 
 
+def draw_sides(ax, spec, res, steps, metric, seed_colours=False, **style):
+    """One line per (side, seed): the metric of each budget the seed was run at. The marker says
+    the side; with `seed_colours` the colour says the seed."""
+    for (side, who), marker in zip(spec["sides"], ("o-", "s--", "^:")):
+        for s in sorted({s for n in steps for s in res[n].get(side, {})}):
+            at = [n for n in steps if s in res[n].get(side, {})]
+            colour = {"color": f"C{int(s)}"} if seed_colours else {}
+            ax.plot([int(n) for n in at], [metric(res[n][side][s]["trained"]) for n in at], marker,
+                    label=f"{who}, seed {s}", **colour, **style)
+
+
+def step_axis(ax, steps):
+    """Training steps on a log axis, one tick per budget."""
+    ax.set_xscale("log")
+    ax.set_xticks([int(n) for n in steps])
+    ax.set_xticklabels(steps)
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
+def save(fig, spec):
+    fig.tight_layout()
+    out = os.path.join(HERE, spec["out"])
+    fig.savefig(out)
+    print("wrote", out)
+
+
 def plot(spec, res):
     if "panels" in spec:
         return plot_panels(spec, res)
     steps = sorted(res, key=int)
     fig, ax = plt.subplots(figsize=(5.5, 3.6), dpi=120)
-    for (side, label), style in zip(spec["sides"], ("o-", "s--")):
-        seeds = sorted({s for n in steps for s in res[n].get(side, {})})
-        for s in seeds:
-            xs = [int(n) for n in steps if s in res[n].get(side, {})]
-            ys = [spec["metric"](res[n][side][s]["trained"]) for n in steps if s in res[n].get(side, {})]
-            ax.plot(xs, ys, style, label=f"{label}, seed {s}")
+    draw_sides(ax, spec, res, steps, spec["metric"])
     first = spec["sides"][0][0]
     floors = [spec["metric"](e["untrained"]) for n in steps for e in res[n].get(first, {}).values() if "untrained" in e]
     if floors:
         ax.axhline(max(floors), color="grey", lw=0.8, ls=":", label="untrained (same weights)")
     if spec["chance"] is not None:
         ax.axhline(spec["chance"], color="black", lw=0.6, ls="-.", label="chance")
-    ax.set_xscale("log")
-    ax.set_xticks([int(n) for n in steps])
-    ax.set_xticklabels(steps)
-    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    step_axis(ax, steps)
     lo, hi = ax.get_ylim()
     ax.set_ylim(0 if spec["chance"] is None else min(lo, spec["chance"] * 0.8), hi + 0.45 * (hi - min(lo, 0)))  # room for the legend
     ax.set_xlabel(spec["xlabel"])
@@ -71,10 +89,7 @@ def plot(spec, res):
     ax.set_title(spec["title"])
     ax.legend(fontsize=7, loc="upper left")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    out = os.path.join(HERE, spec["out"])
-    fig.savefig(out)
-    print("wrote", out)
+    save(fig, spec)
 
 
 def plot_panels(spec, res):
@@ -82,20 +97,13 @@ def plot_panels(spec, res):
     fig, axes = plt.subplots(1, len(spec["panels"]), figsize=(4.2 * len(spec["panels"]), 3.8), dpi=120)
     fside, fkey = spec["floor_side"]
     for ax, (metric, label, chance) in zip(axes, spec["panels"]):
-        for (side, who), style in zip(spec["sides"], ("o-", "s--", "^:")):
-            for s in sorted({s for n in steps for s in res[n].get(side, {})}):
-                xs = [int(n) for n in steps if s in res[n].get(side, {})]
-                ys = [metric(res[n][side][s]["trained"]) for n in steps if s in res[n].get(side, {})]
-                ax.plot(xs, ys, style, ms=4, color=f"C{int(s)}", label=f"{who}, seed {s}")   # colour: seed; marker: side
+        draw_sides(ax, spec, res, steps, metric, seed_colours=True, ms=4)
         floors = [metric(e[fkey]) for n in steps for e in res[n].get(fside, {}).values()]
         if floors:
             ax.axhline(max(floors), color="grey", lw=0.8, ls=":", label="untrained (same weights), highest seed")
         if chance is not None:
             ax.axhline(chance, color="black", lw=0.6, ls="-.", label="chance")
-        ax.set_xscale("log")
-        ax.set_xticks([int(n) for n in steps])
-        ax.set_xticklabels(steps)
-        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        step_axis(ax, steps)
         ax.set_xlim(int(steps[0]) / 1.4, int(steps[-1]) * 1.4)
         ax.set_xlabel(spec["xlabel"], fontsize=8)
         ax.set_title(label, fontsize=9)
@@ -104,10 +112,7 @@ def plot_panels(spec, res):
     lo, hi = axes[0].get_ylim()
     axes[0].set_ylim(lo, hi + 0.9 * (hi - lo))   # room for the legend
     fig.suptitle(spec["title"], fontsize=10)
-    fig.tight_layout()
-    out = os.path.join(HERE, spec["out"])
-    fig.savefig(out)
-    print("wrote", out)
+    save(fig, spec)
 
 
 def main():
