@@ -32,7 +32,6 @@ difference from the luck of the draws.
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -54,8 +53,7 @@ SCHEDULE = dict(warm_up_steps=[30], f_min=[1.0], f_max=[1.0], f_start=[1.0e-6], 
 def export_init(init, seed):
     """untangle's initial weights for the seed (`--runs`: the trained LDM from the run store)."""
     if not os.path.exists(os.path.join(init, "weights.safetensors")):
-        subprocess.run(["npx", "tsx", "bench/parity/export-step.ts", "--out", init, "--batch", "2", "--runs",
-                        "--base", *S.BASE, f"seed={seed}"], cwd=C.ROOT, check=True, stdout=subprocess.DEVNULL)
+        C.run_export(init, S.BASE, [f"seed={seed}"], batch=2, extra=["--runs"])
     w = load_file(os.path.join(init, "weights.safetensors"))
     meta = json.load(open(os.path.join(init, "step.json")))
     return w, meta
@@ -238,8 +236,7 @@ def gradcheck(upstream, ckpt, seed, out):
     wpath = os.path.join(out, "trained.safetensors")
     C.save_weights(wpath, {k[len("model/"):]: v for k, v in load_file(ckpt).items() if k.startswith("model/") and v.dtype == np.float32 and v.ndim > 0})   # scalars (scale_factor) come with the LDM
     step = os.path.join(out, "step")
-    subprocess.run(["npx", "tsx", "bench/parity/export-step.ts", "--out", step, "--batch", str(BATCH), "--step", "400", "--runs",
-                    "--weights", wpath, "--base", *S.BASE, f"seed={seed}"], cwd=C.ROOT, check=True, stdout=subprocess.DEVNULL)
+    C.run_export(step, S.BASE, [f"seed={seed}"], batch=BATCH, step=400, weights=wpath, extra=["--runs"])
     w, g, inp, draws, meta = C.load_step(step)
     ints = load_file(os.path.join(step, "inputs.safetensors"))["ints"]
     stage, vq, enc, unet, _, _ = build_twin(upstream, w, meta)
