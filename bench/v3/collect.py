@@ -16,6 +16,8 @@ out = sys.argv[1]
 runs = defaultdict(dict)
 for f in glob.glob(os.path.join(out, '*-seed*-steps*.json')):
     m = re.match(r'(.+)-seed(\d+)-steps(\d+)\.json$', os.path.basename(f))
+    if not m:
+        continue
     runs[(m.group(1), int(m.group(3)))][int(m.group(2))] = json.load(open(f))['scores']
 cols = sorted(runs, key=lambda k: (k[1], k[0]))
 print('| score | target | ' + ' | '.join(f'{a} ({st} steps; seeds {",".join(map(str, sorted(runs[(a, st)])))})' for a, st in cols) + ' |')
