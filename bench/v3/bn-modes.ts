@@ -43,7 +43,8 @@ for (const mode of modes) {
     const data = parts.dataset;
     const bs = s.data.batch_size;
     for (let k = 0; k < nBatches; k++) {
-      // Cumulative average: the k-th batch gets weight 1/(k+1).
+      // Cumulative average: the k-th batch gets weight 1/(k+1). afterStep() is never called, so
+      // the EMA codebook and its restarts are untouched: only BatchNorm's statistics move.
       for (const bn of norms) (bn as { momentum: number }).momentum = 1 / (k + 1);
       const idx = Array.from({ length: bs }, (_, i) => (k * bs + i) % data.size);
       const batch = data.batch(idx);
