@@ -9,14 +9,12 @@
 //   npx tsx bench/v3/bn-modes.ts --run ARTIFACT_DIR [--batches 100] [--modes eval,recal,batch]
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
-import { evaluateMetrics } from '../../framework/evaluator/evaluate.ts';
 import { loadRunWeights } from '../../framework/run/weights.ts';
 import { RESOLVED_CONFIG_REL } from '../../framework/trainer/resolvers.ts';
-import { deriveSeed } from '../../framework/util/rng.ts';
 import type { Module } from '../../components/nn/module.ts';
 import { BatchNorm } from '../../components/nn/layers/batch-norm.ts';
 import { scriptArgs } from '../parity/script-args.ts';
-import { HEADLINE_KEYS, scratchParts } from './scratch-parts.ts';
+import { headline, scoreWith, scratchParts } from './scratch-parts.ts';
 
 const { opt } = scriptArgs();
 const dir = opt('--run');
@@ -24,16 +22,13 @@ if (!dir) throw new Error('usage: bn-modes.ts --run ARTIFACT_DIR [--batches N] [
 const nBatches = Number(opt('--batches') ?? 100);
 const modes = (opt('--modes') ?? 'eval,recal,batch').split(',');
 
-const { parts, sections: s } = await scratchParts([join(dir, RESOLVED_CONFIG_REL)], [], ['retrieval', 'codebook', 'neighbours']);
+const sp = await scratchParts([join(dir, RESOLVED_CONFIG_REL)], [], ['retrieval', 'codebook', 'neighbours']);
+const { parts, sections: s } = sp;
 const model = parts.model as unknown as Module & typeof parts.model;
-const metrics = parts.metrics;
 const norms = [...model.namedModules().values()].filter((m): m is BatchNorm => m instanceof BatchNorm);
 
 async function score(mode: string): Promise<void> {
-  const out = await evaluateMetrics({ metrics, model: parts.model, dataset: parts.evalDataset ?? parts.dataset, batchSize: s.eval.batch_size, rootSeed: deriveSeed(s.seed, 'eval') });
-  const flat: Record<string, number> = {};
-  for (const [m, sc] of Object.entries(out)) for (const [k, v] of Object.entries(sc)) flat[`${m}/${k}`] = v;
-  console.log(`${mode.padEnd(6)} ${HEADLINE_KEYS.map((k) => `${k.split('/').slice(-2).join('/')}=${flat[k]?.toFixed(3)}`).join(' ')}`);
+  console.log(`${mode.padEnd(6)} ${headline(await scoreWith(sp, parts.model))}`);
 }
 for (const mode of modes) {
   loadRunWeights(parts, dir);

@@ -11,12 +11,10 @@ import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import { readNpz } from '../../framework/io/npz.ts';
 import { readNpy } from '../../framework/io/npy.ts';
-import { evaluateMetrics } from '../../framework/evaluator/evaluate.ts';
-import { deriveSeed } from '../../framework/util/rng.ts';
 import type { Model } from '../../framework/contracts/index.ts';
 import type { ContentStyleCodes, ContentStyleModel } from '../../components/metrics/content-style/model.ts';
 import { scriptArgs } from '../parity/script-args.ts';
-import { HEADLINE_KEYS, scratchParts } from './scratch-parts.ts';
+import { headline, scoreWith, scratchParts } from './scratch-parts.ts';
 
 const { opt, hasBase, base, overrides } = scriptArgs();
 const codesFile = opt('--codes'), pagesDir = opt('--pages'), out = opt('--out');
@@ -70,9 +68,6 @@ const replay: ContentStyleModel = {
   trainableVariables: () => [],
 } as unknown as ContentStyleModel & Model;
 
-const { parts, sections: s } = await scratchParts(base, overrides, ['retrieval', 'codebook', 'neighbours']);
-const scores = await evaluateMetrics({ metrics: parts.metrics, model: replay, dataset: parts.evalDataset ?? parts.dataset, batchSize: s.eval.batch_size, rootSeed: deriveSeed(s.seed, 'eval') });
-const flat: Record<string, number> = {};
-for (const [m, sc] of Object.entries(scores)) for (const [k, v] of Object.entries(sc)) flat[`${m}/${k}`] = v;
+const scores = await scoreWith(await scratchParts(base, overrides, ['retrieval', 'codebook', 'neighbours']), replay);
 writeFileSync(out, JSON.stringify({ codes: codesFile, scores }, null, 2));
-console.log(HEADLINE_KEYS.map((k) => `${k.split('/').slice(-2).join('/')}=${flat[k]?.toFixed(3)}`).join(' '));
+console.log(headline(scores));
